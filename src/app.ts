@@ -1,0 +1,88 @@
+import crypto from 'node:crypto';
+import compression from 'compression';
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import type { Config } from './config';
+import type { Db } from './db/knex';
+import { formatBytes, formatDate, formatDateTime, formatNumber, frequencyLabels, levelLabels } from './http/format';
+import { renderMarkdown } from './http/markdown';
+import { errorHandler, notFoundHandler } from './http/middleware/error-handler';
+import { parseQueryString, requestLimits } from './http/middleware/request-limits';
+import { assetsRouter } from './http/routes/assets.routes';
+import { publicPagesRouter } from './http/routes/public-pages.routes';
+import { urls, withQuery } from './http/urls';
+import type { Logger } from './logger';
+import { fromRoot } from './paths';
+
+/** Everything the app needs from outside; tests pass their own. */
+export interface AppDeps {
+  config: Config;
+  db: Db;
+  logger: Logger;
+}
+
+const requestIdPattern = /^[A-Za-z0-9._-]{8,64}$/;
+
+/** Builds the Express application (no listen): config → middleware → routes → error handler. */
+export function createApp(deps: AppDeps): Express {
+  const { config, db, logger } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  app.set('query parser', parseQueryString);
+  app.set('view engine', 'ejs');
+  app.set('views', fromRoot('views'));
+  app.set('view cache', config.env !== 'development');
+  app.locals.urls = urls;
+  app.locals.withQuery = withQuery;
+  app.locals.h = { formatDate, formatDateTime, formatNumber, formatBytes, levelLabels, frequencyLabels, renderMarkdown };
+  app.locals.serviceName = 'Anytown Open Data';
+
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req, res) => {
+        const incoming = req.headers['x-request-id'];
+        const id = typeof incoming === 'string' && requestIdPattern.test(incoming) ? incoming : crypto.randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
+    }),
+  );
+  app.use(requestLimits);
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'", 'data:'],
+          fontSrc: ["'self'"],
+          connectSrc: ["'self'"],
+          objectSrc: ["'none'"],
+          baseUri: ["'self'"],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+          ...(config.baseUrl.startsWith('https:') ? { upgradeInsecureRequests: [] } : {}),
+        },
+      },
+      strictTransportSecurity: config.baseUrl.startsWith('https:'),
+      crossOriginEmbedderPolicy: false,
+    }),
+  );
+  app.use(compression());
+  app.use((req, res, next) => {
+    res.locals.requestId = String(req.id);
+    res.locals.currentPath = req.path;
+    next();
+  });
+  app.use(assetsRouter());
+  app.use(publicPagesRouter({ db, baseUrl: config.baseUrl }));
+  app.use(notFoundHandler);
+  app.use(errorHandler);
+  return app;
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { AppError, ConfigError } from '../errors';
+import { CliError } from './cli-error';
+import { register as registerDatabase } from './commands/database.command';
+import { register as registerServe } from './commands/serve.command';
+
+/** Builds the `plaza` command with every subcommand registered. */
+export function buildProgram(): Command {
+  const program = new Command('plaza')
+    .description('Plaza: a city open data portal that publishes data safely')
+    .showHelpAfterError()
+    .exitOverride();
+  for (const register of [registerDatabase, registerServe]) register(program);
+  return program;
+}
+
+/** Runs the CLI; maps errors to messages and exit codes (2 usage/input, 1 other failures). */
+export async function run(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return Number(process.exitCode ?? 0);
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    if (err instanceof CliError) {
+      console.error(`plaza: ${err.message}`);
+      return err.exitCode;
+    }
+    if (err instanceof ConfigError) {
+      console.error(`plaza: ${err.message}`);
+      return 2;
+    }
+    if (err instanceof AppError) {
+      console.error(`plaza: ${err.message}`);
+      return err.status < 500 ? 2 : 1;
+    }
+    console.error(`plaza: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  run(process.argv).then((code) => {
+    if (code !== 0) process.exit(code);
+  });
+}

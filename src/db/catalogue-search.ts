@@ -1,0 +1,190 @@
+import type {
+  FacetName,
+  FacetValue,
+  PublicDatasetSummary,
+  SearchQuery,
+  SearchResult,
+} from '../catalogue/catalogue.types';
+import { facetNames } from '../catalogue/catalogue.types';
+import { searchTerms } from '../catalogue/search-terms';
+import type { SensitivityLevel } from '../catalogue/table-schema';
+import { dialectOf, type DbOrTrx } from './knex';
+
+/**
+ * Full-text search over the published catalogue: SQLite FTS5 (bm25) and PostgreSQL full-text
+ * search (ts_rank_cd) behind one function. This is the only place with search SQL; it reads only
+ * the public tables.
+ */
+
+type Binding = string | number;
+
+interface MatchSql {
+  /** FROM clause fragment producing d (pub_datasets) and, with text, a rank column `rk`. */
+  from: string;
+  where: string[];
+  bindings: Binding[];
+  hasText: boolean;
+}
+
+function matchSql(db: DbOrTrx, query: SearchQuery, terms: string[]): MatchSql {
+  const pg = dialectOf(db) === 'pg';
+  const bindings: Binding[] = [];
+  const where: string[] = [];
+  let from = 'pub_datasets d';
+  const hasText = terms.length > 0;
+  if (hasText) {
+    if (pg) {
+      from = "pub_datasets d, to_tsquery('english', ?) tq";
+      bindings.push(terms.map((t) => `${t}:*`).join(' & '));
+      where.push('d.search_vector @@ tq');
+    } else {
+      from =
+        'pub_datasets d JOIN (SELECT rowid AS id, bm25(pub_datasets_fts, 10.0, 5.0, 1.0, 4.0, 2.0, 2.0) AS rk FROM pub_datasets_fts WHERE pub_datasets_fts MATCH ?) f ON f.id = d.id';
+      bindings.push(terms.map((t) => `"${t}"*`).join(' '));
+    }
+  }
+  const inList = (values: string[]) => values.map(() => '?').join(',');
+  const f = query.filters;
+  if (f.theme.length) {
+    where.push(
+      `d.id IN (SELECT x.dataset_id FROM pub_dataset_themes x JOIN themes t ON t.id = x.theme_id WHERE t.slug IN (${inList(f.theme)}))`,
+    );
+    bindings.push(...f.theme);
+  }
+  if (f.publisher.length) {
+    where.push(`d.publisher_id IN (SELECT id FROM publishers WHERE slug IN (${inList(f.publisher)}))`);
+    bindings.push(...f.publisher);
+  }
+  if (f.licence.length) {
+    where.push(`d.licence_id IN (${inList(f.licence)})`);
+    bindings.push(...f.licence);
+  }
+  if (f.level.length) {
+    where.push(`d.sensitivity_level IN (${inList(f.level)})`);
+    bindings.push(...f.level);
+  }
+  if (f.format.length) {
+    where.push(`d.id IN (SELECT dataset_id FROM pub_dataset_formats WHERE format IN (${inList(f.format)}))`);
+    bindings.push(...f.format);
+  }
+  for (const keyword of f.keyword) {
+    // Keywords narrow: a dataset must carry every chosen keyword.
+    where.push('d.id IN (SELECT dataset_id FROM pub_dataset_keywords WHERE keyword = ?)');
+    bindings.push(keyword);
+  }
+  return { from, where, bindings, hasText };
+}
+
+function orderBy(db: DbOrTrx, query: SearchQuery, hasText: boolean): string {
+  const pg = dialectOf(db) === 'pg';
+  const sort = query.sort === 'relevance' && !hasText ? 'updated' : query.sort;
+  switch (sort) {
+    case 'relevance':
+      return pg ? 'ts_rank_cd(d.search_vector, tq) DESC, d.id ASC' : 'f.rk ASC, d.id ASC';
+    case 'title':
+      return 'LOWER(d.title) ASC, d.id ASC';
+    case 'downloads':
+      return 'd.download_count DESC, d.id ASC';
+    default:
+      return 'd.modified_at DESC, d.id DESC';
+  }
+}
+
+const keywordFacetLimit = 30;
+
+/** Runs a catalogue search: one page of results and facet counts over all matches. */
+export async function searchCatalogue(db: DbOrTrx, query: SearchQuery): Promise<SearchResult> {
+  const terms = searchTerms(query.q);
+  const facets = Object.fromEntries(facetNames.map((n) => [n, [] as FacetValue[]])) as Record<FacetName, FacetValue[]>;
+  if (query.q.trim() !== '' && terms.length === 0) return { total: 0, results: [], facets, searchable: false };
+
+  const m = matchSql(db, query, terms);
+  const whereSql = m.where.length ? ' WHERE ' + m.where.join(' AND ') : '';
+  const matched = `SELECT d.id FROM ${m.from}${whereSql}`;
+  const facetSql = `WITH m AS (${matched})
+    SELECT 'level' AS f, d.sensitivity_level AS v, d.sensitivity_level AS l, COUNT(*) AS c FROM m JOIN pub_datasets d ON d.id = m.id GROUP BY d.sensitivity_level
+    UNION ALL SELECT 'theme', t.slug, t.title, COUNT(*) FROM m JOIN pub_dataset_themes x ON x.dataset_id = m.id JOIN themes t ON t.id = x.theme_id GROUP BY t.slug, t.title
+    UNION ALL SELECT 'publisher', p.slug, p.name, COUNT(*) FROM m JOIN pub_datasets d ON d.id = m.id JOIN publishers p ON p.id = d.publisher_id GROUP BY p.slug, p.name
+    UNION ALL SELECT 'licence', l.id, l.title, COUNT(*) FROM m JOIN pub_datasets d ON d.id = m.id JOIN licences l ON l.id = d.licence_id GROUP BY l.id, l.title
+    UNION ALL SELECT 'format', x.format, x.format, COUNT(*) FROM m JOIN pub_dataset_formats x ON x.dataset_id = m.id GROUP BY x.format
+    UNION ALL SELECT 'keyword', x.keyword, x.keyword, COUNT(*) FROM m JOIN pub_dataset_keywords x ON x.dataset_id = m.id GROUP BY x.keyword`;
+  const facetRows = rowsOf(await db.raw(facetSql, m.bindings)) as Array<{ f: FacetName; v: string; l: string; c: number | string }>;
+  let total = 0;
+  for (const r of facetRows) {
+    const count = Number(r.c);
+    facets[r.f].push({ value: r.v, label: r.l, count });
+    if (r.f === 'level') total += count;
+  }
+  for (const name of facetNames) {
+    facets[name].sort((a, b) => b.count - a.count || a.label.localeCompare(b.label));
+  }
+  facets.keyword = facets.keyword.slice(0, keywordFacetLimit);
+
+  const offset = (query.page - 1) * query.perPage;
+  const pageSql = `SELECT d.id, d.slug, d.title, d.summary, d.licence_id, d.sensitivity_level, d.metadata_only,
+      d.modified_at, d.published_at, d.download_count, p.slug AS publisher_slug, p.name AS publisher_name
+    FROM ${m.from} JOIN publishers p ON p.id = d.publisher_id${whereSql}
+    ORDER BY ${orderBy(db, query, m.hasText)} LIMIT ? OFFSET ?`;
+  const rows = rowsOf(await db.raw(pageSql, [...m.bindings, query.perPage, offset])) as Array<Record<string, unknown>>;
+  return { total, results: rows.map(summaryFromRow), facets, searchable: true };
+}
+
+/** Maps a pub_datasets row joined with its publisher to the summary shape. */
+export function summaryFromRow(r: Record<string, unknown>): PublicDatasetSummary {
+  return {
+    id: Number(r.id),
+    slug: String(r.slug),
+    title: String(r.title),
+    summary: String(r.summary),
+    publisher: { slug: String(r.publisher_slug), name: String(r.publisher_name) },
+    licenceId: String(r.licence_id),
+    sensitivityLevel: r.sensitivity_level as SensitivityLevel,
+    metadataOnly: r.metadata_only === true || r.metadata_only === 1,
+    modifiedAt: String(r.modified_at),
+    publishedAt: String(r.published_at),
+    downloadCount: Number(r.download_count),
+  };
+}
+
+/** The text a dataset is found by. */
+export interface SearchDocument {
+  title: string;
+  summary: string;
+  description: string;
+  keywords: string[];
+  publisher: string;
+  themes: string[];
+}
+
+/** (Re)indexes one published dataset; call inside the publishing transaction. */
+export async function indexPublicDataset(db: DbOrTrx, id: number, doc: SearchDocument): Promise<void> {
+  if (dialectOf(db) === 'pg') {
+    await db.raw(
+      `UPDATE pub_datasets SET search_vector =
+         setweight(to_tsvector('english', ?), 'A') ||
+         setweight(to_tsvector('english', ?), 'B') ||
+         setweight(to_tsvector('english', ?), 'C') ||
+         setweight(to_tsvector('english', ?), 'D')
+       WHERE id = ?`,
+      [doc.title, doc.summary + ' ' + doc.keywords.join(' '), doc.publisher + ' ' + doc.themes.join(' '), doc.description, id],
+    );
+    return;
+  }
+  await db.raw('DELETE FROM pub_datasets_fts WHERE rowid = ?', [id]);
+  await db.raw(
+    'INSERT INTO pub_datasets_fts (rowid, title, summary, description, keywords, publisher, themes) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    [id, doc.title, doc.summary, doc.description, doc.keywords.join(' '), doc.publisher, doc.themes.join(' ')],
+  );
+}
+
+/** Removes a dataset from the search index. */
+export async function unindexPublicDataset(db: DbOrTrx, id: number): Promise<void> {
+  if (dialectOf(db) === 'pg') return;
+  await db.raw('DELETE FROM pub_datasets_fts WHERE rowid = ?', [id]);
+}
+
+/** knex.raw returns rows directly on SQLite and inside `.rows` on PostgreSQL. */
+export function rowsOf(result: unknown): unknown[] {
+  if (Array.isArray(result)) return result;
+  return (result as { rows: unknown[] }).rows;
+}

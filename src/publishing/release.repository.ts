@@ -1,0 +1,56 @@
+import type { ColumnSchema } from '../catalogue/table-schema';
+import type { DbOrTrx } from '../db/knex';
+
+/** Release records on the private side, in every workflow state. */
+
+/** Next version number for a dataset's releases. */
+export async function nextReleaseVersion(db: DbOrTrx, datasetId: number): Promise<number> {
+  const row = (await db('releases').where({ dataset_id: datasetId }).max({ v: 'version' }).first()) as { v: number | null } | undefined;
+  return Number(row?.v ?? 0) + 1;
+}
+
+/** Creates a release record; returns its id. */
+export async function insertRelease(
+  db: DbOrTrx,
+  r: { datasetId: number; state: string; version: number | null; sourceId: number | null; policy: unknown; createdBy: string; notes: string },
+): Promise<number> {
+  const [row] = await db('releases')
+    .insert({
+      dataset_id: r.datasetId,
+      state: r.state,
+      version: r.version,
+      source_id: r.sourceId,
+      policy_json: r.policy === undefined || r.policy === null ? null : JSON.stringify(r.policy),
+      created_by: r.createdBy,
+      notes: r.notes,
+      created_at: new Date().toISOString(),
+    })
+    .returning('id');
+  return Number(typeof row === 'object' ? row.id : row);
+}
+
+/** Records the materialised table and its figures on a release. */
+export async function completeRelease(
+  db: DbOrTrx,
+  id: number,
+  r: { tableName: string; rowCount: number; columns: ColumnSchema[]; checksum: string; byteSize: number; statement: string; risk: unknown; publishedAt: string },
+): Promise<void> {
+  await db('releases')
+    .where({ id })
+    .update({
+      table_name: r.tableName,
+      row_count: r.rowCount,
+      columns_json: JSON.stringify(r.columns),
+      checksum: r.checksum,
+      byte_size: r.byteSize,
+      statement: r.statement,
+      risk_json: r.risk === undefined || r.risk === null ? null : JSON.stringify(r.risk),
+      published_at: r.publishedAt,
+      state: 'published',
+    });
+}
+
+/** Marks a dataset's currently published releases superseded (before a new one is published). */
+export async function supersedePublished(db: DbOrTrx, datasetId: number): Promise<void> {
+  await db('releases').where({ dataset_id: datasetId, state: 'published' }).update({ state: 'superseded' });
+}
