@@ -15,5 +15,10 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
-  await knex('licences').whereIn('id', licences.map((l) => l[0])).delete();
+  // Licences still referenced by datasets stay; the catalogue migration's down() removes everything.
+  await knex('licences')
+    .whereIn('id', licences.map((l) => l[0]))
+    .whereNotIn('id', knex('datasets').select('licence_id'))
+    .whereNotIn('id', knex('pub_datasets').select('licence_id'))
+    .delete();
 }

@@ -1,4 +1,4 @@
-import type { DbOrTrx } from '../db/knex';
+import { dialectOf, type DbOrTrx } from '../db/knex';
 import type { SensitivityLevel } from './table-schema';
 
 /**
@@ -105,6 +105,14 @@ async function decorate(db: DbOrTrx, row: Record<string, unknown> | undefined): 
 /** A dataset by id, whatever its state. */
 export async function getDatasetById(db: DbOrTrx, id: number): Promise<DatasetRecord | undefined> {
   return decorate(db, await db('datasets').where({ id }).first());
+}
+
+/**
+ * Locks a dataset's row for the rest of the transaction, so concurrent publishes of one dataset
+ * queue (PostgreSQL row lock; SQLite transactions already hold the database write lock).
+ */
+export async function lockDataset(db: DbOrTrx, id: number): Promise<void> {
+  if (dialectOf(db) === 'pg') await db('datasets').where({ id }).forUpdate().first('id');
 }
 
 /** A dataset by slug, whatever its state. */

@@ -34,7 +34,7 @@ function matchSql(db: DbOrTrx, query: SearchQuery, terms: string[]): MatchSql {
   const hasText = terms.length > 0;
   if (hasText) {
     if (pg) {
-      from = "pub_datasets d, to_tsquery('english', ?) tq";
+      from = "pub_datasets d CROSS JOIN to_tsquery('english', ?) tq";
       bindings.push(terms.map((t) => `${t}:*`).join(' & '));
       where.push('d.search_vector @@ tq');
     } else {

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { appendAudit } from '../audit/audit.repository';
-import { getDatasetById, setDatasetState } from '../catalogue/dataset.repository';
+import { getDatasetById, lockDataset, setDatasetState } from '../catalogue/dataset.repository';
 import type { CellValue, ColumnSchema } from '../catalogue/table-schema';
 import { createDataTable, insertRows } from '../db/data-table';
 import type { Db } from '../db/knex';
@@ -52,6 +52,7 @@ export async function publishRelease(db: Db, input: PublishInput): Promise<Publi
     names.add(c.name);
   }
   return db.transaction(async (trx) => {
+    await lockDataset(trx, input.datasetId);
     const dataset = await getDatasetById(trx, input.datasetId);
     if (!dataset) throw new NotFoundError('Dataset not found');
     const version = await nextReleaseVersion(trx, dataset.id);
