@@ -20,8 +20,13 @@ const sourceTime = Math.max(...['src', 'migrations', 'seeds'].map((d) => newest(
 const builtTime = fs.existsSync(marker) ? fs.statSync(marker).mtimeMs : 0;
 if (builtTime < sourceTime) {
   console.log('Building Plaza (tsc)…');
-  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.build.json')], {
-    stdio: 'inherit',
-    cwd: root,
-  });
+  try {
+    execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.build.json')], {
+      stdio: 'inherit',
+      cwd: root,
+    });
+  } catch {
+    console.error('The TypeScript build failed (errors above); fix them or run `npm run dev` to start from sources.');
+    process.exit(1);
+  }
 }

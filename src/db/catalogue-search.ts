@@ -100,15 +100,20 @@ export async function searchCatalogue(db: DbOrTrx, query: SearchQuery): Promise<
 
   const m = matchSql(db, query, terms);
   const whereSql = m.where.length ? ' WHERE ' + m.where.join(' AND ') : '';
+  const everything = !m.hasText && m.where.length === 0;
+  // Counts are grouped by key first and labelled afterwards; over the whole catalogue the link
+  // tables are counted directly (their key indexes cover the GROUP BY).
   const matched = `SELECT d.id FROM ${m.from}${whereSql}`;
-  const facetSql = `WITH m AS (${matched})
-    SELECT 'level' AS f, d.sensitivity_level AS v, d.sensitivity_level AS l, COUNT(*) AS c FROM m JOIN pub_datasets d ON d.id = m.id GROUP BY d.sensitivity_level
-    UNION ALL SELECT 'theme', t.slug, t.title, COUNT(*) FROM m JOIN pub_dataset_themes x ON x.dataset_id = m.id JOIN themes t ON t.id = x.theme_id GROUP BY t.slug, t.title
-    UNION ALL SELECT 'publisher', p.slug, p.name, COUNT(*) FROM m JOIN pub_datasets d ON d.id = m.id JOIN publishers p ON p.id = d.publisher_id GROUP BY p.slug, p.name
-    UNION ALL SELECT 'licence', l.id, l.title, COUNT(*) FROM m JOIN pub_datasets d ON d.id = m.id JOIN licences l ON l.id = d.licence_id GROUP BY l.id, l.title
-    UNION ALL SELECT 'format', x.format, x.format, COUNT(*) FROM m JOIN pub_dataset_formats x ON x.dataset_id = m.id GROUP BY x.format
-    UNION ALL SELECT 'keyword', x.keyword, x.keyword, COUNT(*) FROM m JOIN pub_dataset_keywords x ON x.dataset_id = m.id GROUP BY x.keyword`;
-  const facetRows = rowsOf(await db.raw(facetSql, m.bindings)) as Array<{ f: FacetName; v: string; l: string; c: number | string }>;
+  const byDataset = everything ? 'pub_datasets d' : 'm JOIN pub_datasets d ON d.id = m.id';
+  const link = (table: string) => (everything ? `${table} x` : `m JOIN ${table} x ON x.dataset_id = m.id`);
+  const facetSql = `${everything ? '' : `WITH m AS (${matched}) `}
+    SELECT 'level' AS f, a.k AS v, a.k AS l, a.c AS c FROM (SELECT d.sensitivity_level AS k, COUNT(*) AS c FROM ${byDataset} GROUP BY d.sensitivity_level) a
+    UNION ALL SELECT 'theme', t.slug, t.title, a.c FROM (SELECT x.theme_id AS k, COUNT(*) AS c FROM ${link('pub_dataset_themes')} GROUP BY x.theme_id) a JOIN themes t ON t.id = a.k
+    UNION ALL SELECT 'publisher', p.slug, p.name, a.c FROM (SELECT d.publisher_id AS k, COUNT(*) AS c FROM ${byDataset} GROUP BY d.publisher_id) a JOIN publishers p ON p.id = a.k
+    UNION ALL SELECT 'licence', l.id, l.title, a.c FROM (SELECT d.licence_id AS k, COUNT(*) AS c FROM ${byDataset} GROUP BY d.licence_id) a JOIN licences l ON l.id = a.k
+    UNION ALL SELECT 'format', a.k, a.k, a.c FROM (SELECT x.format AS k, COUNT(*) AS c FROM ${link('pub_dataset_formats')} GROUP BY x.format) a
+    UNION ALL SELECT 'keyword', a.k, a.k, a.c FROM (SELECT x.keyword AS k, COUNT(*) AS c FROM ${link('pub_dataset_keywords')} GROUP BY x.keyword) a`;
+  const facetRows = rowsOf(await db.raw(facetSql, everything ? [] : m.bindings)) as Array<{ f: FacetName; v: string; l: string; c: number | string }>;
   let total = 0;
   for (const r of facetRows) {
     const count = Number(r.c);

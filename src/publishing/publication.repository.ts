@@ -17,6 +17,11 @@ export interface SnapshotOptions {
   publishedAt: string;
 }
 
+/** Bumps the public catalogue's generation; every writer of pub_* tables calls it. */
+export async function bumpPublicGeneration(db: DbOrTrx): Promise<void> {
+  await db('pub_generation').where({ id: 1 }).increment('generation', 1);
+}
+
 /** Copies a dataset's current metadata to the public catalogue (insert or replace). */
 export async function writePublicSnapshot(db: DbOrTrx, d: DatasetRecord, o: SnapshotOptions): Promise<void> {
   const existing = await db('pub_datasets').where({ id: d.id }).first('published_at', 'download_count');
@@ -53,6 +58,7 @@ export async function writePublicSnapshot(db: DbOrTrx, d: DatasetRecord, o: Snap
   await db('pub_dataset_formats').where({ dataset_id: d.id }).delete();
   if (o.formats.length) await db('pub_dataset_formats').insert(o.formats.map((format) => ({ dataset_id: d.id, format })));
 
+  await bumpPublicGeneration(db);
   const publisher = await db('publishers').where({ id: d.publisherId }).first('name');
   await indexPublicDataset(db, d.id, {
     title: d.title,
@@ -82,6 +88,7 @@ export interface PublicReleaseRow {
 
 /** Adds a published release to the public catalogue, marking the dataset's previous one superseded. */
 export async function insertPublicRelease(db: DbOrTrx, r: PublicReleaseRow): Promise<void> {
+  await bumpPublicGeneration(db);
   await db('pub_releases').where({ dataset_id: r.datasetId, status: 'published' }).update({ status: 'superseded' });
   await db('pub_releases').insert({
     id: r.id,

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import request from 'supertest';
+import { insertDataset } from '../../src/catalogue/dataset.repository';
+import { publishRelease } from '../../src/publishing/publish.service';
 import { createTestApp, type TestApp } from '../helpers/test-app';
 
 let t: TestApp;
@@ -103,6 +105,8 @@ describe('catalogue search', () => {
       assert.match(res.body.error.message, new RegExp(`"${name}"`));
       const html = await request(t.app).get(`/datasets?${qs}`).expect(400).expect('Content-Type', /html/);
       assert.match(html.text, new RegExp(`&#34;${name}&#34;`));
+      assert.match(html.text, /class="govuk-error-summary"/);
+      assert.match(html.text, new RegExp(`<li>${name}: `));
     }
   });
 
@@ -145,5 +149,20 @@ describe('catalogue search', () => {
     assert.ok(pub.results.every((r: { publisher: { slug: string } }) => r.publisher.slug === 'transport-and-highways'));
     const theme = (await request(t.app).get('/themes/environment.json?q=air').expect(200)).body;
     assert.equal(theme.total, 2);
+  });
+});
+
+describe('search freshness', () => {
+  test('a newly published dataset is found at once, although results are cached', async () => {
+    assert.equal((await search('q=zebra')).total, 0);
+    assert.equal((await search('q=zebra')).total, 0);
+    const publisher = await t.db('publishers').first('id');
+    const id = await insertDataset(t.db, {
+      slug: 'zebra-crossings', title: 'Zebra crossings', summary: 'Every zebra crossing', description: '', publisherId: publisher.id,
+      licenceId: 'OGL-UK-3.0', updateFrequency: 'annual', temporalStart: null, temporalEnd: null, spatialCoverage: null, contactName: null,
+      contactEmail: null, sensitivityLevel: 'public', listMetadataOnly: false, accessRequest: '', themeIds: [], keywords: [],
+    });
+    await publishRelease(t.db, { datasetId: id, columns: [{ name: 'id', type: 'integer' }], batches: [[[1]]], actor: 'system' });
+    assert.deepEqual(slugs(await search('q=zebra')), ['zebra-crossings']);
   });
 });

@@ -31,7 +31,7 @@ describe('plaza CLI', () => {
     const env = { DATABASE_URL: 'sqlite:' + path.join(dir, 'p.db') };
     const m = plaza(['migrate'], env);
     assert.equal(m.code, 0, m.err);
-    assert.match(m.out, /Applied 2 migrations/);
+    assert.match(m.out, /Applied \d+ migrations/);
     assert.match(plaza(['migrate'], env).out, /Already up to date/);
     const status = plaza(['migrate', '--status'], env);
     assert.match(status.out, /applied {2}20261126150000_catalogue/);

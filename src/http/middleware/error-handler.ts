@@ -61,7 +61,8 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
     });
     return;
   }
-  res.render('error', { title: titleFor(appErr.status), status: appErr.status, message: appErr.message, requestId });
+  const problems = Array.isArray(appErr.details?.problems) ? appErr.details.problems : [];
+  res.render('error', { title: titleFor(appErr.status), status: appErr.status, message: appErr.message, requestId, problems });
 };
 
 function titleFor(status: number): string {

@@ -1,0 +1,62 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import autocannon from 'autocannon';
+import { fromRoot } from '../../src/paths';
+
+/** Load-test figures for one URL. */
+export interface LoadResult {
+  name: string;
+  reqPerSec: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+}
+
+/** Runs autocannon against a URL and returns its figures. */
+export async function load(name: string, url: string, options: { connections: number; duration: number }): Promise<LoadResult> {
+  const r = await autocannon({ url, connections: options.connections, duration: options.duration });
+  return {
+    name,
+    reqPerSec: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    errors: r.errors + r.timeouts,
+    non2xx: r.non2xx,
+  };
+}
+
+/** Starts a bench server script (via tsx) and resolves when it prints its port. */
+export async function startBenchServer(script: string, env: NodeJS.ProcessEnv): Promise<{ port: number; child: ChildProcess; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', fromRoot(script)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (c) => {
+      out += c;
+      const m = /LISTENING (\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.on('exit', (code) => reject(new Error(`bench server exited with ${code}: ${out}`)));
+  });
+  return {
+    port,
+    child,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const done = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await done;
+    },
+  };
+}
+
+/** Prints a table of results with ratios to the baseline. */
+export function printTable(title: string, baseline: LoadResult, rows: LoadResult[]): void {
+  console.log(`\n${title}`);
+  console.log('| target | req/s | ratio to bare route | p50 ms | p99 ms | errors | non-2xx |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const r of [baseline, ...rows]) {
+    console.log(
+      `| ${r.name} | ${r.reqPerSec.toFixed(0)} | ${(r.reqPerSec / baseline.reqPerSec).toFixed(3)} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.non2xx} |`,
+    );
+  }
+}
