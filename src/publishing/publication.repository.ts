@@ -106,3 +106,9 @@ export async function insertPublicRelease(db: DbOrTrx, r: PublicReleaseRow): Pro
     published_at: r.publishedAt,
   });
 }
+
+/** Marks a public release withdrawn with its public reason; the record and history remain. */
+export async function markPublicReleaseWithdrawn(db: DbOrTrx, releaseId: number, reason: string): Promise<void> {
+  await bumpPublicGeneration(db);
+  await db('pub_releases').where({ id: releaseId }).update({ status: 'withdrawn', withdrawn_reason: reason });
+}

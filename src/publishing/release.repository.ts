@@ -54,3 +54,16 @@ export async function completeRelease(
 export async function supersedePublished(db: DbOrTrx, datasetId: number): Promise<void> {
   await db('releases').where({ dataset_id: datasetId, state: 'published' }).update({ state: 'superseded' });
 }
+
+/** A release's id and state by dataset and version. */
+export async function getReleaseState(db: DbOrTrx, datasetId: number, version: number): Promise<{ id: number; state: string } | undefined> {
+  const row = await db('releases').where({ dataset_id: datasetId, version }).first('id', 'state');
+  return row ? { id: Number(row.id), state: String(row.state) } : undefined;
+}
+
+/** Moves a release to a new state (callers validate the move with workflow.nextState). */
+export async function setReleaseState(db: DbOrTrx, id: number, state: string, extra: { withdrawnReason?: string } = {}): Promise<void> {
+  await db('releases')
+    .where({ id })
+    .update({ state, ...(extra.withdrawnReason !== undefined ? { withdrawn_reason: extra.withdrawnReason } : {}) });
+}

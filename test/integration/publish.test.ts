@@ -8,6 +8,7 @@ import type { CellValue, ColumnSchema } from '../../src/catalogue/table-schema';
 import { iterateRows } from '../../src/db/data-table';
 import { csvHeader, csvLine } from '../../src/downloads/csv';
 import { publishRelease } from '../../src/publishing/publish.service';
+import * as withdrawal from '../../src/publishing/withdraw.service';
 import { createTestDb, type TestDb } from '../helpers/test-db';
 
 let t: TestDb;
@@ -102,5 +103,38 @@ describe('atomic publishing', () => {
     assert.deepEqual(results.map((r) => r.version).sort(), [3, 4, 5]);
     const live = await t.db('pub_releases').where({ dataset_id: datasetId, status: 'published' });
     assert.equal(live.length, 1);
+  });
+});
+
+describe('withdrawal and description-only entries', () => {
+  test('withdrawing needs a reason, keeps the record and history, and is audited', async () => {
+    const { withdrawRelease } = withdrawal;
+    const latest = (await getPublicDataset(t.db, 'counts'))!.releases[0];
+    await assert.rejects(withdrawRelease(t.db, { datasetId, version: latest.version, reason: 'oops', actor: 'user:1' }), /Give a reason/);
+    await withdrawRelease(t.db, { datasetId, version: latest.version, reason: 'Ward totals were double counted', actor: 'user:1' });
+    const pub = (await getPublicDataset(t.db, 'counts'))!;
+    const w = pub.releases.find((r) => r.version === latest.version)!;
+    assert.equal(w.status, 'withdrawn');
+    assert.equal(w.withdrawnReason, 'Ward totals were double counted');
+    assert.equal(pub.releases.length, 5, 'history stays');
+    await assert.rejects(withdrawRelease(t.db, { datasetId, version: latest.version, reason: 'Ward totals were double counted', actor: 'user:1' }), /cannot be withdrawn/);
+    await assert.rejects(withdrawRelease(t.db, { datasetId, version: 99, reason: 'Ward totals were double counted', actor: 'user:1' }), /Release not found/);
+    const entry = await t.db('audit_log').orderBy('seq', 'desc').first();
+    assert.equal(entry.action, 'release.withdrawn');
+  });
+
+  test('a confidential dataset can be listed as a description only, with no data', async () => {
+    const publisher = await t.db('publishers').first('id');
+    const id = await insertDataset(t.db, {
+      slug: 'case-files', title: 'Case files', summary: 'Casework', description: 'Confidential.', publisherId: publisher.id, licenceId: 'other-closed',
+      updateFrequency: 'never', temporalStart: null, temporalEnd: null, spatialCoverage: null, contactName: null, contactEmail: null,
+      sensitivityLevel: 'confidential', listMetadataOnly: true, accessRequest: 'Write to the DPO.', themeIds: [], keywords: [],
+    });
+    await withdrawal.publishMetadataOnly(t.db, { datasetId: id, actor: 'user:1' });
+    const pub = (await getPublicDataset(t.db, 'case-files'))!;
+    assert.equal(pub.metadataOnly, true);
+    assert.deepEqual(pub.releases, []);
+    assert.deepEqual(pub.formats, []);
+    assert.equal(pub.accessRequest, 'Write to the DPO.');
   });
 });
