@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import express from 'express';
 import request from 'supertest';
@@ -35,7 +36,7 @@ describe('security baseline', () => {
   test('an unexpected error shows no stack trace, SQL or path — only a reference', async () => {
     const app = express();
     app.set('view engine', 'ejs');
-    app.set('views', require('node:path').resolve(__dirname, '../../views'));
+    app.set('views', path.resolve(__dirname, '../../views'));
     Object.assign(app.locals, t.app.locals);
     app.use((req, res, next) => {
       (req as unknown as { id: string }).id = 'req-123';

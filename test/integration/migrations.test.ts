@@ -26,7 +26,7 @@ test('migrations go up, down and up again on an empty and on a populated databas
   for (const name of ['datasets', 'pub_datasets', 'releases', 'sources', 'audit_log', 'licences', 'publishers', 'themes']) {
     assert.ok((await tables()).includes(name), `${name} exists`);
   }
-  assert.equal((await t.db('licences').count({ n: '*' }))[0].n == 6, true);
+  assert.equal(Number((await t.db('licences').count({ n: '*' }))[0].n), 6);
 
   await seedDemoCity(t.db);
   assert.ok((await tables()).some((n) => n.startsWith('rel_')));
@@ -38,7 +38,7 @@ test('migrations go up, down and up again on an empty and on a populated databas
   assert.deepEqual(left, [], 'every table, including data tables, is dropped');
 
   assert.deepEqual(await migrateLatest(t.db), applied, 'and up again');
-  assert.equal((await t.db('publishers').count({ n: '*' }))[0].n == 0, true);
+  assert.equal(Number((await t.db('publishers').count({ n: '*' }))[0].n), 0);
 });
 
 test('the audit log refuses updates and deletes at the database level', async () => {
