@@ -1,5 +1,8 @@
 import type { Server } from 'node:http';
 import { createApp } from './app';
+import { startCheckpointSchedule } from './audit/audit.service';
+import { systemActor } from './auth/actor';
+import { closeApp } from './http/middleware/auth-stack';
 import { loadConfig, type Config } from './config';
 import { createDb, type Db } from './db/knex';
 import { migrateLatest } from './db/migrate';
@@ -36,6 +39,7 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
     logger.info(result, 'demo city seeded');
   }
   const app = createApp({ config, db, logger });
+  const stopCheckpoints = startCheckpointSchedule(db, config.audit, systemActor, logger);
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
     s.once('error', reject);
@@ -53,6 +57,8 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
       const timer = setTimeout(() => server.closeAllConnections(), shutdownGraceMs);
       await closed;
       clearTimeout(timer);
+      stopCheckpoints();
+      await closeApp(app);
       await db.destroy();
       logger.info('stopped');
     })());

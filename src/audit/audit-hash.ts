@@ -13,6 +13,8 @@ export interface AuditRecord {
   client: string | null;
   details: string;
   prevHash: string;
+  /** The dataset the entry concerns, when there is one (lets stewards see their datasets' history). */
+  datasetId?: number | null;
 }
 
 /** Hash of the (non-existent) entry before the first one. */
@@ -34,9 +36,12 @@ export function canonicalJson(value: unknown): string {
   );
 }
 
-/** SHA-256 over the canonical serialisation of an entry, which includes the previous entry's hash. */
+/**
+ * SHA-256 over the canonical serialisation of an entry, which includes the previous entry's hash.
+ * The dataset id is appended only when present, so entries written before it existed keep their hash.
+ */
 export function hashAuditRecord(r: AuditRecord): string {
-  const canonical = JSON.stringify([
+  const fields: unknown[] = [
     r.seq,
     r.at,
     r.actor,
@@ -48,6 +53,8 @@ export function hashAuditRecord(r: AuditRecord): string {
     r.client,
     r.details,
     r.prevHash,
-  ]);
+  ];
+  if (r.datasetId !== undefined && r.datasetId !== null) fields.push(r.datasetId);
+  const canonical = JSON.stringify(fields);
   return crypto.createHash('sha256').update(canonical).digest('hex');
 }

@@ -16,6 +16,11 @@ export interface Actor {
   publisherIds?: number[];
   /** Token scopes (`read`, `manage`); sessions have every scope their role allows. */
   scopes?: string[];
+  /** The account's email and name, for pages ("Signed in as …"). */
+  email?: string;
+  displayName?: string;
+  /** The API token used, when the request was authenticated by one. */
+  tokenId?: number;
 }
 
 /** The actor for requests without credentials. */
