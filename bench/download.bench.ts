@@ -1,0 +1,201 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { insertDataset } from '../src/catalogue/dataset.repository';
+import { createPublisher } from '../src/catalogue/reference.repository';
+import type { CellValue, ColumnSchema } from '../src/catalogue/table-schema';
+import { createDb } from '../src/db/knex';
+import { migrateLatest } from '../src/db/migrate';
+import { publishRelease } from '../src/publishing/publish.service';
+import { Rng } from '../seeds/lib/rng';
+import { startBenchServer } from './lib/bench-util';
+
+/**
+ * bench:download — a 1,000,000-row, 7-column release in a temporary SQLite file, served by the
+ * portal in a child process. Downloads it over HTTP as CSV and as JSON (the client discards the
+ * bytes), exports the same table with the sqlite3 CLI (`sqlite3 -csv`) in the same run, and runs
+ * 20 concurrent CSV downloads, sampling the server's RSS from /proc. Options: BENCH_ROWS,
+ * BENCH_REPEAT (runs per measurement, best taken), BENCH_CONCURRENCY.
+ */
+
+const rowsWanted = Number(process.env.BENCH_ROWS ?? 1_000_000);
+const repeat = Number(process.env.BENCH_REPEAT ?? 3);
+const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 20);
+
+const columns: ColumnSchema[] = [
+  { name: 'id', type: 'integer' },
+  { name: 'site', type: 'string' },
+  { name: 'category', type: 'string' },
+  { name: 'measured_on', type: 'date' },
+  { name: 'value', type: 'number' },
+  { name: 'count', type: 'integer' },
+  { name: 'verified', type: 'boolean' },
+];
+
+function* batches(rng: Rng): Generator<CellValue[][]> {
+  const sites = ['Market Street', 'Castle Quay', 'Station Road', 'Riverside', 'Abbey Walk, North', 'Hillcrest "Top"', 'Parkside'];
+  const categories = ['pm25', 'pm10', 'no2', 'o3', '=SUM(A1)', 'so2'];
+  const size = 10_000;
+  for (let start = 0; start < rowsWanted; start += size) {
+    const rows: CellValue[][] = [];
+    for (let i = start; i < Math.min(rowsWanted, start + size); i++) {
+      const day = 1 + (i % 28);
+      rows.push([
+        i + 1,
+        sites[rng.int(0, sites.length - 1)],
+        categories[rng.int(0, categories.length - 1)],
+        `2026-${String(1 + (i % 12)).padStart(2, '0')}-${String(day).padStart(2, '0')}`,
+        Math.round(rng.next() * 100000) / 100,
+        rng.int(0, 5000),
+        rng.next() < 0.5,
+      ]);
+    }
+    yield rows;
+  }
+}
+
+function rssOf(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const m = /VmRSS:\s+(\d+) kB/.exec(status);
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
+/** Samples a process's RSS every 20 ms while a task runs; returns the task's result and the peak. */
+async function withPeakRss<T>(pid: number, task: () => Promise<T>): Promise<{ result: T; peak: number }> {
+  let peak = rssOf(pid);
+  const timer = setInterval(() => {
+    peak = Math.max(peak, rssOf(pid));
+  }, 20);
+  try {
+    const result = await task();
+    peak = Math.max(peak, rssOf(pid));
+    return { result, peak };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** GETs a URL and discards the body; resolves with the byte count. */
+function fetchDiscard(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, (res) => {
+        if (res.statusCode !== 200) reject(new Error(`${url}: HTTP ${res.statusCode}`));
+        let bytes = 0;
+        res.on('data', (c: Buffer) => {
+          bytes += c.length;
+        });
+        res.on('end', () => resolve(bytes));
+        res.on('error', reject);
+      })
+      .on('error', reject);
+  });
+}
+
+function runCli(file: string, table: string): Promise<void> {
+  const sql = `SELECT ${columns.map((_, i) => 'c' + i).join(', ')} FROM ${table} ORDER BY _row`;
+  return new Promise((resolve, reject) => {
+    const child = spawn('sqlite3', ['-csv', '-header', file, sql], { stdio: ['ignore', 'ignore', 'inherit'] });
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`sqlite3 exited with ${code}`))));
+    child.on('error', reject);
+  });
+}
+
+async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; result: T }> {
+  const t0 = process.hrtime.bigint();
+  const result = await fn();
+  return { ms: Number(process.hrtime.bigint() - t0) / 1e6, result };
+}
+
+async function best<T>(n: number, fn: () => Promise<T>): Promise<{ ms: number; result: T }> {
+  let out: { ms: number; result: T } | undefined;
+  for (let i = 0; i < n; i++) {
+    const r = await timed(fn);
+    if (!out || r.ms < out.ms) out = r;
+  }
+  return out!;
+}
+
+const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
+
+async function main() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plaza-download-bench-'));
+  const file = path.join(dir, 'bench.db');
+  const url = 'sqlite:' + file;
+  console.log(`Building a ${rowsWanted.toLocaleString('en-GB')}-row, ${columns.length}-column release in ${file} …`);
+  const db = await createDb(url);
+  await migrateLatest(db);
+  const publisher = await createPublisher(db, { slug: 'bench', name: 'Bench' });
+  const datasetId = await insertDataset(db, {
+    slug: 'bench-readings',
+    title: 'Bench readings',
+    summary: 'Synthetic readings for the download benchmark.',
+    description: '',
+    publisherId: publisher.id,
+    licenceId: 'OGL-UK-3.0',
+    updateFrequency: 'irregular',
+    temporalStart: null,
+    temporalEnd: null,
+    spatialCoverage: null,
+    contactName: null,
+    contactEmail: null,
+    sensitivityLevel: 'public',
+    listMetadataOnly: false,
+    accessRequest: '',
+    themeIds: [],
+    keywords: ['bench'],
+  });
+  const build = await timed(() => publishRelease(db, { datasetId, columns, batches: batches(new Rng(7)), actor: 'system' }));
+  const release = build.result;
+  await db.raw('PRAGMA wal_checkpoint(TRUNCATE)');
+  await db.destroy();
+  console.log(`Published version ${release.version} (${release.rowCount} rows, ${mb(release.byteSize)} MB of CSV) in ${(build.ms / 1000).toFixed(1)} s`);
+
+  const cli = await best(repeat, () => runCli(file, release.tableName));
+
+  const server = await startBenchServer('bench/catalogue-server.ts', { BENCH_DATABASE_URL: url, RATE_LIMIT_ANONYMOUS: '100000' });
+  const base = `http://127.0.0.1:${server.port}`;
+  const pid = server.child.pid!;
+  try {
+    const csvUrl = `${base}/datasets/bench-readings/releases/${release.version}/data.csv`;
+    const jsonUrl = `${base}/datasets/bench-readings/releases/${release.version}/data.json`;
+    await fetchDiscard(`${csvUrl}?limit=1000`); // warm up
+    const rss0 = rssOf(pid);
+    const csv = await withPeakRss(pid, () => best(repeat, () => fetchDiscard(csvUrl)));
+    if (csv.result.result !== release.byteSize) throw new Error(`CSV size ${csv.result.result} != ${release.byteSize}`);
+    const rss1 = rssOf(pid);
+    const json = await withPeakRss(pid, () => best(repeat, () => fetchDiscard(jsonUrl)));
+    const rss2 = rssOf(pid);
+    const many = await withPeakRss(pid, () => timed(() => Promise.all(Array.from({ length: concurrency }, () => fetchDiscard(csvUrl)))));
+
+    const row = (name: string, ms: number, bytes: number, vsCli: boolean) =>
+      `| ${name} | ${(ms / 1000).toFixed(2)} | ${mb(bytes)} | ${((bytes / 1024 / 1024) / (ms / 1000)).toFixed(0)} | ${vsCli ? ((cli.ms / ms) * 100).toFixed(0) + '%' : '—'} |`;
+    console.log('\n| export | seconds (best of ' + repeat + ') | MB | MB/s | speed vs sqlite3 CLI |');
+    console.log('|---|---|---|---|---|');
+    console.log(`| sqlite3 -csv (CLI, to /dev/null) | ${(cli.ms / 1000).toFixed(2)} | ${mb(release.byteSize)} | ${((release.byteSize / 1024 / 1024) / (cli.ms / 1000)).toFixed(0)} | 100% |`);
+    console.log(row('HTTP data.csv', csv.result.ms, csv.result.result, true));
+    console.log(row('HTTP data.json', json.result.ms, json.result.result, true));
+    const totalBytes = many.result.result.reduce((a, b) => a + b, 0);
+    console.log(row(`${concurrency} concurrent data.csv (all done)`, many.result.ms, totalBytes, false));
+    console.log('\n| server RSS | MB |');
+    console.log('|---|---|');
+    console.log(`| before downloads | ${mb(rss0)} |`);
+    console.log(`| peak growth, one CSV download | ${mb(csv.peak - rss0)} |`);
+    console.log(`| peak growth, one JSON download | ${mb(json.peak - rss1)} |`);
+    console.log(`| peak growth, ${concurrency} concurrent CSV downloads | ${mb(many.peak - rss2)} |`);
+    const csvOk = cli.ms / csv.result.ms >= 0.5;
+    const jsonOk = cli.ms / json.result.ms >= 0.35;
+    console.log(`\nTargets: CSV ≥ 50% of CLI speed: ${csvOk ? 'met' : 'MISSED'}; JSON ≥ 35%: ${jsonOk ? 'met' : 'MISSED'}; ` +
+      `RSS < 100 MB for one: ${csv.peak - rss0 < 100 * 1024 * 1024 ? 'met' : 'MISSED'}; < 300 MB for ${concurrency}: ${many.peak - rss2 < 300 * 1024 * 1024 ? 'met' : 'MISSED'}`);
+  } finally {
+    await server.stop();
+    if (!process.env.BENCH_KEEP) fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
