@@ -17,6 +17,54 @@ export interface Config {
   redisUrl?: string;
   dataDir: string;
   trustProxy: boolean;
+  /** Search results cached per app instance (0 turns the cache off). */
+  searchCacheSize: number;
+  /** Accounts, sessions, tokens and throttling (issue 3). */
+  auth: AuthConfig;
+  /** Audit chain checkpoints (issue 3). */
+  audit: AuditConfig;
+  /** CSV import limits (issue 5). */
+  import: ImportConfig;
+}
+
+/** Limits on what one CSV import may contain; anything larger is refused with a 4xx naming the limit. */
+export interface ImportConfig {
+  /** Bytes of the file as sent (compressed, if gzip). */
+  maxBytes: number;
+  /** Bytes after gzip decompression. */
+  maxDecompressedBytes: number;
+  /** Largest decompressed/compressed ratio tolerated once 256 KiB have been decompressed (gzip bombs). */
+  maxCompressionRatio: number;
+  maxColumns: number;
+  /** Characters in one field. */
+  maxFieldBytes: number;
+  /** Rows held in memory to infer types and detect personal data before the table is created. */
+  sampleRows: number;
+}
+
+/** Settings for accounts, sessions, API tokens and rate limits. */
+export interface AuthConfig {
+  /** argon2id cost: production strength everywhere except NODE_ENV=test. */
+  argon2: { memoryCost: number; timeCost: number; parallelism: number };
+  sessionIdleMinutes: number;
+  sessionMaxHours: number;
+  /** Requests per minute: anonymous clients (per IP), signed-in users, API tokens. */
+  rateLimitAnonymous: number;
+  rateLimitUser: number;
+  rateLimitToken: number;
+  /** Failed sign-ins allowed per account and per IP in 15 minutes. */
+  loginMaxPerAccount: number;
+  loginMaxPerIp: number;
+  /** Key prefix for shared state in Redis. */
+  redisPrefix: string;
+}
+
+/** Where the audit signing key and checkpoint file live, and how often checkpoints are made. */
+export interface AuditConfig {
+  signingKeyFile: string;
+  checkpointFile: string;
+  /** Seconds between scheduled checkpoints; 0 turns the schedule off. */
+  checkpointIntervalSeconds: number;
 }
 
 const envSchema = z.object({
@@ -37,7 +85,25 @@ const envSchema = z.object({
     .regex(/^rediss?:\/\//, { message: 'must start with redis:// or rediss://' })
     .optional(),
   PLAZA_DATA_DIR: z.string().min(1).optional(),
+  PLAZA_SEARCH_CACHE: z.coerce.number().int().min(0).max(100_000).default(500),
   TRUST_PROXY: z.enum(['0', '1', 'true', 'false']).default('0'),
+  AUDIT_SIGNING_KEY: z.string().min(1).optional(),
+  AUDIT_CHECKPOINT_FILE: z.string().min(1).optional(),
+  AUDIT_CHECKPOINT_INTERVAL: z.coerce.number().int().min(0).max(7 * 24 * 3600).default(3600),
+  SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(120),
+  SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
+  RATE_LIMIT_ANONYMOUS: z.coerce.number().int().min(1).optional(),
+  RATE_LIMIT_USER: z.coerce.number().int().min(1).optional(),
+  RATE_LIMIT_TOKEN: z.coerce.number().int().min(1).optional(),
+  LOGIN_MAX_PER_ACCOUNT: z.coerce.number().int().min(1).max(1000).default(5),
+  LOGIN_MAX_PER_IP: z.coerce.number().int().min(1).max(10000).default(20),
+  IMPORT_MAX_BYTES: z.coerce.number().int().min(1024).default(1024 ** 3),
+  IMPORT_MAX_DECOMPRESSED_BYTES: z.coerce.number().int().min(1024).default(2 * 1024 ** 3),
+  IMPORT_MAX_COMPRESSION_RATIO: z.coerce.number().int().min(2).max(100000).default(200),
+  IMPORT_MAX_COLUMNS: z.coerce.number().int().min(1).max(1500, { message: 'must be at most 1500 (PostgreSQL allows 1600 columns per table)' }).default(1000),
+  IMPORT_MAX_FIELD_BYTES: z.coerce.number().int().min(16).max(256 * 1024 ** 2).default(1024 ** 2),
+  IMPORT_SAMPLE_ROWS: z.coerce.number().int().min(10).max(100000).default(5000),
+  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9:_.-]{1,64}$/, { message: 'letters, digits and : _ . - only' }).default('plaza:'),
 });
 
 /** Reads and validates the environment; throws ConfigError listing every bad variable. */
@@ -66,6 +132,34 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { ensu
     redisUrl: e.REDIS_URL,
     dataDir,
     trustProxy: e.TRUST_PROXY === '1' || e.TRUST_PROXY === 'true',
+    searchCacheSize: e.PLAZA_SEARCH_CACHE,
+    auth: {
+      // Tests use a cheap argon2id cost so the suite stays fast; every other environment gets
+      // OWASP's recommended minimum (19 MiB, 2 passes).
+      argon2: e.NODE_ENV === 'test' ? { memoryCost: 1024, timeCost: 1, parallelism: 1 } : { memoryCost: 19456, timeCost: 2, parallelism: 1 },
+      sessionIdleMinutes: e.SESSION_IDLE_MINUTES,
+      sessionMaxHours: e.SESSION_MAX_HOURS,
+      // Tests make many requests from one address; they opt in to limits by setting the variables.
+      rateLimitAnonymous: e.RATE_LIMIT_ANONYMOUS ?? (e.NODE_ENV === 'test' ? 1_000_000 : 300),
+      rateLimitUser: e.RATE_LIMIT_USER ?? (e.NODE_ENV === 'test' ? 1_000_000 : 600),
+      rateLimitToken: e.RATE_LIMIT_TOKEN ?? (e.NODE_ENV === 'test' ? 1_000_000 : 1200),
+      loginMaxPerAccount: e.LOGIN_MAX_PER_ACCOUNT,
+      loginMaxPerIp: e.LOGIN_MAX_PER_IP,
+      redisPrefix: e.REDIS_PREFIX,
+    },
+    import: {
+      maxBytes: e.IMPORT_MAX_BYTES,
+      maxDecompressedBytes: e.IMPORT_MAX_DECOMPRESSED_BYTES,
+      maxCompressionRatio: e.IMPORT_MAX_COMPRESSION_RATIO,
+      maxColumns: e.IMPORT_MAX_COLUMNS,
+      maxFieldBytes: e.IMPORT_MAX_FIELD_BYTES,
+      sampleRows: e.IMPORT_SAMPLE_ROWS,
+    },
+    audit: {
+      signingKeyFile: path.resolve(e.AUDIT_SIGNING_KEY ?? path.join(dataDir, 'audit-signing-key.pem')),
+      checkpointFile: path.resolve(e.AUDIT_CHECKPOINT_FILE ?? path.join(dataDir, 'audit-checkpoints.jsonl')),
+      checkpointIntervalSeconds: e.AUDIT_CHECKPOINT_INTERVAL,
+    },
   };
 }
 

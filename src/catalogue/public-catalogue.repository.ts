@@ -2,6 +2,7 @@ import type { CellValue, ColumnSchema, SensitivityLevel } from './table-schema';
 import { searchCatalogue, summaryFromRow } from '../db/catalogue-search';
 import { readRowBatch } from '../db/data-table';
 import type { DbOrTrx } from '../db/knex';
+import { SearchCache } from './search-cache';
 import type { PublicDataset, PublicDatasetSummary, PublicRelease, SearchQuery, SearchResult } from './catalogue.types';
 
 /**
@@ -43,9 +44,21 @@ function releaseFromRow(r: Record<string, unknown>): PublicRelease {
   };
 }
 
-/** Searches the public catalogue. */
-export function searchPublicDatasets(db: DbOrTrx, query: SearchQuery): Promise<SearchResult> {
-  return searchCatalogue(db, query);
+/** The public catalogue's generation: it changes whenever anything is published or withdrawn. */
+export async function publicGeneration(db: DbOrTrx): Promise<number> {
+  const row = (await db('pub_generation').where({ id: 1 }).first('generation')) as { generation: number | string } | undefined;
+  return Number(row?.generation ?? 0);
+}
+
+/** Searches the public catalogue, through a result cache when one is given. */
+export async function searchPublicDatasets(db: DbOrTrx, query: SearchQuery, cache?: SearchCache): Promise<SearchResult> {
+  if (!cache || cache.maxEntries <= 0) return searchCatalogue(db, query);
+  const key = SearchCache.key(await publicGeneration(db), query);
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const result = await searchCatalogue(db, query);
+  cache.set(key, result);
+  return result;
 }
 
 /** The most recently updated public datasets. */
@@ -128,4 +141,82 @@ export async function getPublicRelease(db: DbOrTrx, datasetId: number, version: 
 export async function previewRows(db: DbOrTrx, release: PublicRelease, limit: number): Promise<CellValue[][]> {
   const { rows } = await readRowBatch(db, release.tableName, release.columns, 0, limit);
   return rows;
+}
+
+/** A dataset's identity with one of its public releases (downloads, feeds, API). */
+export interface PublicReleaseRef {
+  dataset: { id: number; slug: string; title: string; licenceId: string; sensitivityLevel: SensitivityLevel };
+  release: PublicRelease;
+}
+
+/** One public release by dataset slug and version (`latest` = the current published one), or undefined. */
+export async function findPublicRelease(db: DbOrTrx, slug: string, version: number | 'latest'): Promise<PublicReleaseRef | undefined> {
+  const q = db('pub_releases as r')
+    .join('pub_datasets as d', 'd.id', 'r.dataset_id')
+    .where('d.slug', slug)
+    .select('r.*', 'd.slug as dataset_slug', 'd.title as dataset_title', 'd.licence_id as dataset_licence_id', 'd.sensitivity_level as dataset_level');
+  const row = version === 'latest' ? await q.andWhere('r.status', 'published').orderBy('r.version', 'desc').first() : await q.andWhere('r.version', version).first();
+  if (!row) return undefined;
+  return {
+    dataset: {
+      id: Number(row.dataset_id),
+      slug: String(row.dataset_slug),
+      title: String(row.dataset_title),
+      licenceId: String(row.dataset_licence_id),
+      sensitivityLevel: row.dataset_level as SensitivityLevel,
+    },
+    release: releaseFromRow(row),
+  };
+}
+
+/** One public release by its id (CKAN resource ids name releases), or undefined. */
+export async function findPublicReleaseById(db: DbOrTrx, releaseId: number): Promise<PublicReleaseRef | undefined> {
+  const row = await db('pub_releases as r')
+    .join('pub_datasets as d', 'd.id', 'r.dataset_id')
+    .where('r.id', releaseId)
+    .first('r.*', 'd.slug as dataset_slug', 'd.title as dataset_title', 'd.licence_id as dataset_licence_id', 'd.sensitivity_level as dataset_level');
+  if (!row) return undefined;
+  return {
+    dataset: {
+      id: Number(row.dataset_id),
+      slug: String(row.dataset_slug),
+      title: String(row.dataset_title),
+      licenceId: String(row.dataset_licence_id),
+      sensitivityLevel: row.dataset_level as SensitivityLevel,
+    },
+    release: releaseFromRow(row),
+  };
+}
+
+/** Number of datasets in the public catalogue. */
+export async function countPublicDatasets(db: DbOrTrx): Promise<number> {
+  const [row] = await db('pub_datasets').count({ n: '*' });
+  return Number(row.n);
+}
+
+/** Public datasets with full metadata, ordered by id, one page at a time (feeds read the catalogue with this). */
+export async function listPublicDatasetsDetailed(db: DbOrTrx, page: { offset: number; limit: number }): Promise<PublicDataset[]> {
+  const slugs: string[] = await db('pub_datasets').orderBy('id').offset(page.offset).limit(page.limit).pluck('slug');
+  const out: PublicDataset[] = [];
+  for (const slug of slugs) {
+    const d = await getPublicDataset(db, slug);
+    if (d) out.push(d);
+  }
+  return out;
+}
+
+/** Slugs of public datasets in slug order, one page at a time (CKAN package_list). */
+export async function listPublicDatasetSlugs(db: DbOrTrx, page: { offset: number; limit: number }): Promise<string[]> {
+  return db('pub_datasets').orderBy('slug').offset(page.offset).limit(page.limit).pluck('slug');
+}
+
+/** The slug of a public dataset by id, or undefined. */
+export async function publicDatasetSlugById(db: DbOrTrx, id: number): Promise<string | undefined> {
+  const row = await db('pub_datasets').where({ id }).first('slug');
+  return row ? String(row.slug) : undefined;
+}
+
+/** Every keyword used by a public dataset, alphabetically (CKAN tag_list). */
+export async function listPublicKeywords(db: DbOrTrx): Promise<string[]> {
+  return db('pub_dataset_keywords').distinct('keyword').orderBy('keyword').pluck('keyword');
 }

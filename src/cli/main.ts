@@ -2,8 +2,11 @@
 import { Command, CommanderError } from 'commander';
 import { AppError, ConfigError } from '../errors';
 import { CliError } from './cli-error';
+import { register as registerAudit } from './commands/audit.command';
 import { register as registerDatabase } from './commands/database.command';
+import { register as registerImport } from './commands/import.command';
 import { register as registerServe } from './commands/serve.command';
+import { register as registerUser } from './commands/user.command';
 
 /** Builds the `plaza` command with every subcommand registered. */
 export function buildProgram(): Command {
@@ -11,7 +14,7 @@ export function buildProgram(): Command {
     .description('Plaza: a city open data portal that publishes data safely')
     .showHelpAfterError()
     .exitOverride();
-  for (const register of [registerDatabase, registerServe]) register(program);
+  for (const register of [registerDatabase, registerServe, registerImport, registerUser, registerAudit]) register(program);
   return program;
 }
 

@@ -16,11 +16,22 @@ md.renderer.rules.link_open = (tokens, idx, options, env, self) => {
   tokens[idx].attrJoin('class', 'govuk-link');
   return defaultLinkOpen(tokens, idx, options, env, self);
 };
+// Headings in a description sit under the page's own h1 and h2: shift them down to h3–h6.
+md.renderer.rules.heading_open = (tokens, idx, options, _env, self) => {
+  const level = Number(tokens[idx].tag.slice(1));
+  tokens[idx].tag = `h${Math.min(6, level + 2)}`;
+  tokens[idx].attrJoin('class', 'govuk-heading-s');
+  return self.renderToken(tokens, idx, options);
+};
+md.renderer.rules.heading_close = (tokens, idx, options, _env, self) => {
+  const level = Number(tokens[idx].tag.slice(1));
+  tokens[idx].tag = `h${Math.min(6, level + 2)}`;
+  return self.renderToken(tokens, idx, options);
+};
 for (const [rule, cls] of [
   ['paragraph_open', 'govuk-body'],
   ['bullet_list_open', 'govuk-list govuk-list--bullet'],
   ['ordered_list_open', 'govuk-list govuk-list--number'],
-  ['heading_open', 'govuk-heading-s'],
 ] as const) {
   md.renderer.rules[rule] = (tokens, idx, options, _env, self) => {
     tokens[idx].attrJoin('class', cls);

@@ -10,6 +10,7 @@ import {
   searchPublicDatasets,
 } from '../../catalogue/public-catalogue.repository';
 import { getPublisherBySlug, getThemeBySlug, listPublishersWithCounts, listThemesWithCounts } from '../../catalogue/reference.repository';
+import { SearchCache } from '../../catalogue/search-cache';
 import type { Db } from '../../db/knex';
 import { NotFoundError } from '../../errors';
 import { page } from '../page';
@@ -25,9 +26,10 @@ const slugParam = z.string().regex(/^[a-z0-9][a-z0-9-]{0,99}$/, { message: 'must
 const versionParam = z.coerce.number().int().min(1).max(1_000_000);
 
 /** The public catalogue pages (DESIGN.md §6), each with its `.json` twin. Reads only public data. */
-export function publicPagesRouter(deps: { db: Db; baseUrl: string }): Router {
+export function publicPagesRouter(deps: { db: Db; baseUrl: string; searchCacheSize: number }): Router {
   const { db, baseUrl } = deps;
   const router = Router();
+  const searchCache = new SearchCache(deps.searchCacheSize);
 
   const findDataset = async (slug: string): Promise<PublicDataset> => {
     const parsed = slugParam.safeParse(slug);
@@ -53,7 +55,7 @@ export function publicPagesRouter(deps: { db: Db; baseUrl: string }): Router {
 
   page(router, '/datasets', async (req) => {
     const query = parseInput(searchQuerySchema, req.query);
-    const result = await searchPublicDatasets(db, query);
+    const result = await searchPublicDatasets(db, query, searchCache);
     return {
       view: 'datasets',
       title: query.q ? `Search results for ${query.q.slice(0, 80)}` : 'Datasets',
@@ -101,7 +103,7 @@ export function publicPagesRouter(deps: { db: Db; baseUrl: string }): Router {
   const listing = async (filter: Partial<SearchQuery['filters']>, reqQuery: unknown) => {
     const base = parseInput(searchQuerySchema, reqQuery);
     const query: SearchQuery = { ...base, filters: { ...base.filters, ...filter } };
-    return { query, result: await searchPublicDatasets(db, query) };
+    return { query, result: await searchPublicDatasets(db, query, searchCache) };
   };
 
   page(router, '/publishers/:slug', async (req) => {
