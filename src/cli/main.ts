@@ -2,9 +2,11 @@
 import { Command, CommanderError } from 'commander';
 import { AppError, ConfigError } from '../errors';
 import { CliError } from './cli-error';
+import { register as registerAnonymise } from './commands/anonymise.command';
 import { register as registerAudit } from './commands/audit.command';
 import { register as registerDatabase } from './commands/database.command';
 import { register as registerImport } from './commands/import.command';
+import { register as registerProtectTable } from './commands/protect-table.command';
 import { register as registerServe } from './commands/serve.command';
 import { register as registerUser } from './commands/user.command';
 
@@ -14,7 +16,9 @@ export function buildProgram(): Command {
     .description('Plaza: a city open data portal that publishes data safely')
     .showHelpAfterError()
     .exitOverride();
-  for (const register of [registerDatabase, registerServe, registerImport, registerUser, registerAudit]) register(program);
+  for (const register of [registerDatabase, registerServe, registerImport, registerUser, registerAudit, registerAnonymise, registerProtectTable]) {
+    register(program);
+  }
   return program;
 }
 

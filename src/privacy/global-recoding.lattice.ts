@@ -19,6 +19,10 @@ export interface LatticeData {
   labels: string[][][];
   /** [qi][level][unit] id of the unit's value at that level. */
   unitIds: Int32Array[][];
+  /** The same ids unit-major: unit u's id for (qi j, level l) at u × levelWidth + levelOffset[j] + l (one cache line per unit). */
+  unitMatrix: Int32Array;
+  levelOffset: number[];
+  levelWidth: number;
   /** Records per base unit. */
   unitCount: Int32Array;
   units: number;
@@ -107,18 +111,26 @@ export function encodeLattice(qiValues: string[][], hierarchies: Hierarchy[], se
   const unitCount = new Int32Array(units);
   for (let i = 0; i < n; i++) { const u = rowUnit[i]; if (first[u] < 0) first[u] = i; unitCount[u]++; }
   const unitIds = levelMaps.map((maps, j) => maps.map((m) => Int32Array.from(first, (row) => m[rowIds[j][row]])));
+  const levelOffset: number[] = [];
+  let levelWidth = 0;
+  for (const h of heights) { levelOffset.push(levelWidth); levelWidth += h; }
+  const unitMatrix = new Int32Array(units * levelWidth);
+  unitIds.forEach((levels, j) => levels.forEach((ids, l) => { for (let u = 0; u < units; u++) unitMatrix[u * levelWidth + levelOffset[j] + l] = ids[u]; }));
   const unitSens = sensitive.map((s) => Int32Array.from(first, (row) => s.ids[row]));
   const sensTuple = new Int32Array(units);
   const sensTuples = groupTuples(unitSens, sensitive.map((s) => s.values.length), units, sensTuple, index);
   return {
     n, columns: hierarchies.map((h) => h.column), heights,
-    domainSizes: labels.map((lv) => lv.map((x) => x.length)), labels, unitIds, unitCount, units, unitSens, sensTuple, sensTuples,
+    domainSizes: labels.map((lv) => lv.map((x) => x.length)), labels, unitIds, unitMatrix, levelOffset, levelWidth, unitCount, units, unitSens, sensTuple, sensTuples,
     sensitive: sensitive.map(({ column, values, counts, rank }) => ({ column, values, counts, rank })), rowUnit, leafExcess, leafTotal,
   };
 }
 
-/** The records of a node as units (representative base unit + count); a cache entry for roll-up. */
-export interface NodeUnits { rep: Int32Array; cnt: Int32Array; size: number }
+/**
+ * The records of a node as units (representative base unit + count), with each unit's class key
+ * under a fixed mixed radix (null when that radix overflows 2^53); a cache entry for roll-up.
+ */
+export interface NodeUnits { levels: readonly number[]; rep: Int32Array; cnt: Int32Array; size: number; key: Float64Array | null }
 
 /** What the search needs to know about one node. */
 export interface NodeStats {
@@ -128,21 +140,39 @@ export interface NodeStats {
   /** Σ|E|² over kept classes and over all classes. */
   sumSqKept: number;
   sumSqAll: number;
-  /** [qi] Σ over records of (leaves under the record's label - 1): all records, kept records only. */
+  /** [qi] Σ over records of (leaves under the record's label - 1): all records, kept records only (empty unless asked). */
   lossAll: Float64Array;
   lossKept: Float64Array;
   /** Σ_E |E| * max(k, |E|): the DM lower bound of every generalisation of this node. */
   dmBound: number;
 }
 
+/** Fixed radix per QI (its level-0 domain size) and whether the key space fits in 2^53. */
+function keyRadix(data: LatticeData): { stride: number[]; exact: boolean } {
+  const stride: number[] = [];
+  let t = 1;
+  for (let j = data.heights.length - 1; j >= 0; j--) { stride[j] = t; t *= Math.max(1, data.domainSizes[j][0]); }
+  return { stride, exact: t < 2 ** 53 };
+}
+
 /** Base units as the roll-up source of the bottom node. */
 export function baseUnits(data: LatticeData): NodeUnits {
-  return { rep: Int32Array.from({ length: data.units }, (_, i) => i), cnt: data.unitCount, size: data.units };
+  const levels = data.heights.map(() => 0);
+  const { stride, exact } = keyRadix(data);
+  let key: Float64Array | null = null;
+  if (exact) {
+    key = new Float64Array(data.units);
+    for (let j = 0; j < stride.length; j++) {
+      const ids = data.unitIds[j][0];
+      for (let u = 0; u < data.units; u++) key[u] += ids[u] * stride[j];
+    }
+  }
+  return { levels, rep: Int32Array.from({ length: data.units }, (_, i) => i), cnt: data.unitCount, size: data.units, key };
 }
 
 /**
- * Evaluates nodes by rolling up the units of a finer node: groups them by their generalised QI
- * ids (typed arrays, one hash pass), then checks k and the sensitive criteria per class.
+ * Evaluates nodes by rolling up the units of any finer node: updates each unit's class key for
+ * the levels that changed, groups by one hash pass, then checks k and the sensitive criteria.
  */
 export class NodeEvaluator {
   private readonly index: KeyIndex;
@@ -159,10 +189,13 @@ export class NodeEvaluator {
   private readonly histCounts: Float64Array;
   private readonly checks: { s: number; check: ClassCheck }[];
   private readonly keys: Float64Array;
+  private readonly classKey: Float64Array;
+  private readonly stride: number[];
+  private readonly exact: boolean;
   /** Classes that failed (size < k or a criterion), after the last evaluate(). */
   readonly failed: Uint8Array;
 
-  constructor(readonly data: LatticeData, readonly k: number, criteria: SensitiveCriterion[]) {
+  constructor(readonly data: LatticeData, readonly k: number, criteria: SensitiveCriterion[], private readonly withLoss = false) {
     const u = Math.max(1, data.units);
     this.index = new KeyIndex(u);
     this.classOf = new Int32Array(u);
@@ -175,6 +208,8 @@ export class NodeEvaluator {
     this.start = new Int32Array(u + 1);
     this.failed = new Uint8Array(u);
     this.keys = new Float64Array(u);
+    this.classKey = new Float64Array(u);
+    ({ stride: this.stride, exact: this.exact } = keyRadix(data));
     this.checks = criteria.map((c) => {
       const s = data.sensitive.findIndex((x) => x.column === c.column);
       if (s < 0) throw new InfeasibleRequestError(`Sensitive column "${c.column}" is not encoded`);
@@ -189,24 +224,54 @@ export class NodeEvaluator {
   /** Class id of each unit of `from` under `node` (in classOf), returning the class count. */
   private classify(from: NodeUnits, node: readonly number[]): number {
     const d = this.data;
-    const q = node.length;
-    let product = 1;
-    for (let j = 0; j < q; j++) product *= d.domainSizes[j][node[j]];
-    if (product < 2 ** 53) {
+    const rep = from.rep;
+    const size = from.size;
+    if (this.exact && from.key !== null) {
       const keys = this.keys;
-      keys.fill(0, 0, from.size);
-      for (let j = 0; j < q; j++) {
-        const ids = d.unitIds[j][node[j]];
-        const r = d.domainSizes[j][node[j]];
-        const rep = from.rep;
-        for (let u = 0; u < from.size; u++) keys[u] = keys[u] * r + ids[rep[u]];
+      const changedFrom: number[] = [];
+      const changedTo: number[] = [];
+      const changedStride: number[] = [];
+      for (let j = 0; j < node.length; j++) {
+        if (from.levels[j] === node[j]) continue;
+        changedFrom.push(d.levelOffset[j] + from.levels[j]);
+        changedTo.push(d.levelOffset[j] + node[j]);
+        changedStride.push(this.stride[j]);
       }
-      this.index.reset(from.size);
-      for (let u = 0; u < from.size; u++) this.classOf[u] = this.index.idOf(keys[u]);
-      return this.index.size;
+      const c = changedFrom.length;
+      const m = d.unitMatrix;
+      const w = d.levelWidth;
+      const src = from.key;
+      if (c === 1) {
+        const a = changedFrom[0]; const b = changedTo[0]; const st = changedStride[0];
+        for (let u = 0; u < size; u++) { const o = rep[u] * w; keys[u] = src[u] + (m[o + b] - m[o + a]) * st; }
+      } else if (c === 2) {
+        const a0 = changedFrom[0]; const b0 = changedTo[0]; const s0 = changedStride[0];
+        const a1 = changedFrom[1]; const b1 = changedTo[1]; const s1 = changedStride[1];
+        for (let u = 0; u < size; u++) { const o = rep[u] * w; keys[u] = src[u] + (m[o + b0] - m[o + a0]) * s0 + (m[o + b1] - m[o + a1]) * s1; }
+      } else if (c === 3) {
+        const a0 = changedFrom[0]; const b0 = changedTo[0]; const s0 = changedStride[0];
+        const a1 = changedFrom[1]; const b1 = changedTo[1]; const s1 = changedStride[1];
+        const a2 = changedFrom[2]; const b2 = changedTo[2]; const s2 = changedStride[2];
+        for (let u = 0; u < size; u++) {
+          const o = rep[u] * w;
+          keys[u] = src[u] + (m[o + b0] - m[o + a0]) * s0 + (m[o + b1] - m[o + a1]) * s1 + (m[o + b2] - m[o + a2]) * s2;
+        }
+      } else {
+        for (let u = 0; u < size; u++) {
+          const o = rep[u] * w;
+          let k = src[u];
+          for (let i = 0; i < c; i++) k += (m[o + changedTo[i]] - m[o + changedFrom[i]]) * changedStride[i];
+          keys[u] = k;
+        }
+      }
+      const index = this.index;
+      const classOf = this.classOf;
+      index.reset(size);
+      for (let u = 0; u < size; u++) classOf[u] = index.idOf(keys[u]);
+      return index.size;
     }
-    const cols = node.map((l, j) => { const ids = d.unitIds[j][l]; return Int32Array.from(from.rep.subarray(0, from.size), (r) => ids[r]); });
-    return groupTuples(cols, node.map((l, j) => d.domainSizes[j][l]), from.size, this.classOf, this.index);
+    const cols = node.map((l, j) => { const ids = d.unitIds[j][l]; return Int32Array.from(rep.subarray(0, size), (r) => ids[r]); });
+    return groupTuples(cols, node.map((l, j) => d.domainSizes[j][l]), size, this.classOf, this.index);
   }
 
   /** Evaluates `node` from the units of a finer node; returns stats and, if asked, the node's units. */
@@ -214,11 +279,17 @@ export class NodeEvaluator {
     const d = this.data;
     const classes = this.classify(from, node);
     const size = this.classSize;
+    const classOf = this.classOf;
+    const classRep = this.classRep;
     size.fill(0, 0, classes);
+    const rep = from.rep;
+    const cnt = from.cnt;
+    const classKey = this.classKey;
+    const keys = this.keys;
     for (let u = 0; u < from.size; u++) {
-      const c = this.classOf[u];
-      if (size[c] === 0) this.classRep[c] = from.rep[u];
-      size[c] += from.cnt[u];
+      const c = classOf[u];
+      if (size[c] === 0) { classRep[c] = rep[u]; classKey[c] = keys[u]; }
+      size[c] += cnt[u];
     }
     let unitsOut = classes;
     const hasSens = this.checks.length > 0;
@@ -227,10 +298,10 @@ export class NodeEvaluator {
       const S = d.sensTuples;
       this.unitCnt.fill(0, 0, from.size);
       for (let u = 0; u < from.size; u++) {
-        const c = this.classOf[u];
-        const id = this.index.idOf(c * S + d.sensTuple[from.rep[u]]);
-        if (this.unitCnt[id] === 0) { this.unitRep[id] = from.rep[u]; this.unitClass[id] = c; }
-        this.unitCnt[id] += from.cnt[u];
+        const c = classOf[u];
+        const id = this.index.idOf(c * S + d.sensTuple[rep[u]]);
+        if (this.unitCnt[id] === 0) { this.unitRep[id] = rep[u]; this.unitClass[id] = c; }
+        this.unitCnt[id] += cnt[u];
       }
       unitsOut = this.index.size;
     }
@@ -239,33 +310,54 @@ export class NodeEvaluator {
     const stats: NodeStats = {
       classes, keptClasses: 0, suppressed: 0, sumSqKept: 0, sumSqAll: 0, lossAll: new Float64Array(q), lossKept: new Float64Array(q), dmBound: 0,
     };
+    const k = this.k;
+    const failed = this.failed;
+    let sumSqAll = 0; let dmBound = 0; let suppressed = 0; let kept = 0; let sumSqKept = 0;
     for (let c = 0; c < classes; c++) {
       const s = size[c];
-      stats.sumSqAll += s * s;
-      stats.dmBound += s * Math.max(this.k, s);
-      if (this.failed[c]) stats.suppressed += s;
-      else { stats.keptClasses++; stats.sumSqKept += s * s; }
+      sumSqAll += s * s;
+      dmBound += s * (s > k ? s : k);
+      if (failed[c]) suppressed += s;
+      else { kept++; sumSqKept += s * s; }
     }
-    for (let j = 0; j < q; j++) {
+    Object.assign(stats, { sumSqAll, dmBound, suppressed, keptClasses: kept, sumSqKept });
+    if (this.withLoss) this.addLoss(stats, node, classes);
+    let units: NodeUnits | null = null;
+    if (keepUnits) {
+      const exactKeys = this.exact && from.key !== null;
+      const keyOf = (count: number, classOfOut: (i: number) => number): Float64Array | null => {
+        if (!exactKeys) return null;
+        const out = new Float64Array(count);
+        for (let i = 0; i < count; i++) out[i] = this.classKey[classOfOut(i)];
+        return out;
+      };
+      if (hasSens) {
+        const r = this.unitRep.slice(0, unitsOut);
+        units = { levels: node.slice(), rep: r, cnt: Int32Array.from(this.unitCnt.subarray(0, unitsOut)), size: unitsOut, key: keyOf(unitsOut, (i) => this.unitClass[i]) };
+      } else {
+        const r = classRep.slice(0, classes);
+        units = { levels: node.slice(), rep: r, cnt: Int32Array.from(size.subarray(0, classes)), size: classes, key: keyOf(classes, (i) => i) };
+      }
+    }
+    return { stats, units };
+  }
+
+  /** Adds the per-QI loss sums (all records and kept records) for the loss metric. */
+  private addLoss(stats: NodeStats, node: readonly number[], classes: number): void {
+    const d = this.data;
+    for (let j = 0; j < node.length; j++) {
       const excess = d.leafExcess[j][node[j]];
       const ids = d.unitIds[j][node[j]];
       let all = 0;
       let kept = 0;
       for (let c = 0; c < classes; c++) {
-        const v = excess[ids[this.classRep[c]]] * size[c];
+        const v = excess[ids[this.classRep[c]]] * this.classSize[c];
         all += v;
         if (!this.failed[c]) kept += v;
       }
       stats.lossAll[j] = all;
       stats.lossKept[j] = kept;
     }
-    let units: NodeUnits | null = null;
-    if (keepUnits) {
-      units = hasSens
-        ? { rep: this.unitRep.slice(0, unitsOut), cnt: Int32Array.from(this.unitCnt.subarray(0, unitsOut)), size: unitsOut }
-        : { rep: this.classRep.slice(0, classes), cnt: Int32Array.from(size.subarray(0, classes)), size: classes };
-    }
-    return { stats, units };
   }
 
   /** Per base unit: 1 when its records are kept at `node`, 0 when suppressed; plus the node's stats. */

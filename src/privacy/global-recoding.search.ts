@@ -23,6 +23,8 @@ export interface GlobalRecodingResult {
   classes: number;
   stats: NodeStats;
   nodesEvaluated: number;
+  /** Units read while rolling up classes: the search's work, independent of machine load. */
+  unitsRolledUp: number;
   nodesTotal: number;
 }
 
@@ -109,58 +111,140 @@ function checkOptions(data: LatticeData, o: GlobalRecodingOptions): void {
 /**
  * Finds the optimal full-domain generalisation: the admissible node (suppressed <= floor(s × n),
  * every kept class of size >= k and meeting the sensitive criteria) with the lowest metric score,
- * ties broken as in `better`. Best-first over the lattice ordered by a lower bound inherited from
- * the parent; stops once no remaining node can beat the incumbent. Each node is rolled up from
- * the cached classes of a finer node rather than from the rows.
+ * ties broken as in `better`.
+ *
+ * A best-first search ordered by a lower bound on the metric inherited from the parents (valid for
+ * every generalisation of a node: classes only merge going up, and a suppressed record costs at
+ * least as much as a kept one); it stops once no remaining node can beat the incumbent.
+ * Admissibility is learnt lazily with few checks: binary search along upward paths, tagging the
+ * whole up-set of an admissible node and the whole down-set of an inadmissible one (valid when
+ * admissibility is monotone: k and distinct-l always, the other criteria only without
+ * suppression); inadmissible nodes are not evaluated, they pass their parent's bound on.
+ * Every evaluation rolls up the cached classes of a cheap finer node instead of the rows.
  */
 export function searchOptimalGeneralisation(data: LatticeData, options: GlobalRecodingOptions): GlobalRecodingResult {
   checkOptions(data, options);
   const lattice = new Lattice(data.heights);
   if (lattice.total > MAX_NODES) throw new InfeasibleRequestError(`The generalisation lattice has ${lattice.total} nodes; use Mondrian or fewer levels`);
-  const evaluator = new NodeEvaluator(data, options.k, options.criteria ?? []);
+  const evaluator = new NodeEvaluator(data, options.k, options.criteria ?? [], options.metric === 'loss');
   const ctx: MetricContext = { n: data.n, k: options.k, leafTotal: data.leafTotal };
   const limit = Math.floor(options.suppressionLimit * data.n + 1e-9);
   const q = data.heights.length;
   const base = baseUnits(data);
   const cache = new Map<number, NodeUnits>();
-  const pending = new Int32Array(lattice.total);
   let cached = 0;
   let evaluated = 0;
+  let rolled = 0;
   let best: { score: number; height: number; index: number; stats: NodeStats } | null = null;
   const exact = isExactMetric(options.metric);
   const slack = (x: number): number => (exact ? 0 : Math.abs(x) * 1e-9 + 1e-12);
+  // Suppressed counts only fall when classes merge under k and distinct-l; entropy-l, recursive (c,l)
+  // and t-closeness can fail after a merge, so with suppression allowed admissibility is not tagged.
+  const monotone = limit === 0 || (options.criteria ?? []).every((c) => c.type === 'distinct-l');
+  const hasSuccessor = (levels: number[]): boolean => levels.some((l, j) => l + 1 < data.heights[j]);
 
-  const evaluateNode = (index: number, levels: number[], height: number): NodeStats => {
-    let source: NodeUnits = base;
-    for (let j = 0; j < q; j++) {
-      if (levels[j] === 0) continue;
-      const c = cache.get(index - lattice.stride[j]);
-      if (c !== undefined && c.size < source.size) source = c;
-    }
-    let successors = 0;
-    for (let j = 0; j < q; j++) if (levels[j] + 1 < data.heights[j]) successors++;
-    const keep = successors > 0 && cached < CACHE_LIMIT;
-    const { stats, units } = evaluator.evaluate(source, levels, keep);
-    evaluated++;
-    if (units !== null) { cache.set(index, units); cached += units.size; pending[index] = successors; }
-    for (let j = 0; j < q; j++) {
-      if (levels[j] === 0) continue;
-      const p = index - lattice.stride[j];
-      if (cache.has(p) && --pending[p] === 0) { cached -= (cache.get(p) as NodeUnits).size; cache.delete(p); }
-    }
-    if (stats.suppressed <= limit) {
-      const score = metricScore(options.metric, stats, height, ctx);
-      if (better(score, height, index, best)) best = { score, height, index, stats };
-    }
-    return stats;
+  const consider = (index: number, height: number, stats: NodeStats): void => {
+    if (stats.suppressed > limit) return;
+    const score = metricScore(options.metric, stats, height, ctx);
+    if (better(score, height, index, best)) best = { score, height, index, stats };
   };
 
   if (options.exhaustive) {
+    const pending = new Int32Array(lattice.total);
     const order = Array.from({ length: lattice.total }, (_, i) => i);
     const heights = Int32Array.from(order, (i) => lattice.height(i));
     order.sort((a, b) => heights[a] - heights[b] || a - b);
-    for (const index of order) evaluateNode(index, lattice.levels(index), heights[index]);
+    for (const index of order) {
+      const levels = lattice.levels(index);
+      let source: NodeUnits = base;
+      for (let j = 0; j < q; j++) {
+        const c = levels[j] > 0 ? cache.get(index - lattice.stride[j]) : undefined;
+        if (c !== undefined && c.size < source.size) source = c;
+      }
+      const successors = levels.filter((l, j) => l + 1 < data.heights[j]).length;
+      const { stats, units } = evaluator.evaluate(source, levels, successors > 0);
+      evaluated++;
+      rolled += source.size;
+      if (units !== null) { cache.set(index, units); pending[index] = successors; }
+      for (let j = 0; j < q; j++) {
+        const p = index - lattice.stride[j];
+        if (levels[j] > 0 && cache.has(p) && --pending[p] === 0) cache.delete(p);
+      }
+      consider(index, heights[index], stats);
+    }
   } else {
+    const statsOf = new Map<number, NodeStats>();
+    const evaluate = (index: number, levels: number[]): NodeStats => {
+      // Cheapest finer node to roll up from: cost ~ its units × (2 + columns whose level changes).
+      let source: NodeUnits = base;
+      let cost = base.size * (2 + levels.filter((l) => l > 0).length);
+      for (const c of cache.values()) {
+        if (c.size * 3 >= cost) continue;
+        let changed = 0;
+        for (let j = 0; j < q && changed >= 0; j++) { if (c.levels[j] > levels[j]) changed = -1; else if (c.levels[j] < levels[j]) changed++; }
+        if (changed >= 0 && c.size * (2 + changed) < cost) { source = c; cost = c.size * (2 + changed); }
+      }
+      const keep = cached < CACHE_LIMIT && hasSuccessor(levels);
+      const { stats, units } = evaluator.evaluate(source, levels, keep);
+      evaluated++;
+      rolled += source.size;
+      if (units !== null) { cache.set(index, units); cached += units.size; }
+      statsOf.set(index, stats);
+      consider(index, lattice.height(index), stats);
+      const b = best as { score: number } | null;
+      if (b !== null && metricBound(options.metric, stats, lattice.height(index), ctx) > b.score + slack(b.score)) markHopeless(index);
+      return stats;
+    };
+    const tag = new Int8Array(lattice.total);
+    // Up-sets whose lower bound already exceeds the incumbent: nothing there can be optimal.
+    const hopeless = new Uint8Array(lattice.total);
+    const markHopeless = (start: number): void => {
+      const stack = [start];
+      while (stack.length > 0) {
+        const x = stack.pop() as number;
+        if (hopeless[x]) continue;
+        hopeless[x] = 1;
+        for (let j = 0; j < q; j++) if (Math.floor(x / lattice.stride[j]) % data.heights[j] + 1 < data.heights[j]) stack.push(x + lattice.stride[j]);
+      }
+    };
+    const tagCone = (start: number, value: 1 | -1): void => {
+      const stack = [start];
+      while (stack.length > 0) {
+        const x = stack.pop() as number;
+        if (tag[x] === value) continue;
+        tag[x] = value;
+        for (let j = 0; j < q; j++) {
+          const l = Math.floor(x / lattice.stride[j]) % data.heights[j];
+          if (value === 1 && l + 1 < data.heights[j]) stack.push(x + lattice.stride[j]);
+          if (value === -1 && l > 0) stack.push(x - lattice.stride[j]);
+        }
+      }
+    };
+    const heightOf = Int32Array.from({ length: lattice.total }, (_, i) => lattice.height(i));
+    const resolve = (start: number): void => {
+      const path = [start];
+      for (let cur = start; ;) {
+        let next = -1;
+        let bestRoom = -1; // prefer the column with the most room left (relative), then the earlier column
+        for (let j = 0; j < q; j++) {
+          const l = Math.floor(cur / lattice.stride[j]) % data.heights[j];
+          const room = ((data.heights[j] - 1 - l) / (data.heights[j] - 1)) * 100 + q - j;
+          const s = cur + lattice.stride[j];
+          if (l + 1 < data.heights[j] && tag[s] === 0 && !hopeless[s] && room > bestRoom) { next = s; bestRoom = room; }
+        }
+        if (next < 0) break;
+        path.push(next);
+        cur = next;
+      }
+      let lo = 0;
+      let hi = path.length - 1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >> 1;
+        if (tag[path[mid]] !== 0) { if (tag[path[mid]] === 1) hi = mid - 1; else lo = mid + 1; continue; }
+        const stats = evaluate(path[mid], lattice.levels(path[mid]));
+        if (stats.suppressed <= limit) { tagCone(path[mid], 1); hi = mid - 1; } else { tagCone(path[mid], -1); lo = mid + 1; }
+      }
+    };
     const state = new Uint8Array(lattice.total);
     const key = new Float64Array(lattice.total);
     const frontier = new Frontier();
@@ -169,14 +253,17 @@ export function searchOptimalGeneralisation(data: LatticeData, options: GlobalRe
     while (frontier.size > 0) {
       const { key: k, node } = frontier.pop();
       if (state[node] !== 1) continue;
-      if (k < key[node]) { frontier.push(key[node], lattice.height(node), node); continue; }
+      if (k < key[node]) { frontier.push(key[node], heightOf[node], node); continue; }
       const b = best as { score: number; height: number } | null;
-      if (b !== null && k > b.score + slack(b.score)) break;
-      const levels = lattice.levels(node);
-      const height = lattice.height(node);
+      if (b !== null && (k > b.score + slack(b.score) || (exact && k === b.score && heightOf[node] > b.height))) break;
       state[node] = 2;
-      const stats = evaluateNode(node, levels, height);
-      const lb = metricBound(options.metric, stats, height, ctx);
+      if (hopeless[node]) continue;
+      if (monotone && tag[node] === 0) resolve(node);
+      const levels = lattice.levels(node);
+      const height = heightOf[node];
+      let stats = statsOf.get(node);
+      if (stats === undefined && (tag[node] === 1 || !monotone)) stats = evaluate(node, levels);
+      const lb = stats === undefined ? k : Math.max(k, metricBound(options.metric, stats, height, ctx));
       const cur = best as { score: number; height: number } | null;
       const expand = cur === null || lb < cur.score - slack(cur.score) || (lb <= cur.score + slack(cur.score) && height + 1 <= cur.height);
       if (!expand) continue;
@@ -192,6 +279,6 @@ export function searchOptimalGeneralisation(data: LatticeData, options: GlobalRe
   if (found === null) throw new InfeasibleRequestError(`No generalisation satisfies k = ${options.k} within the suppression limit ${options.suppressionLimit}`);
   return {
     levels: lattice.levels(found.index), score: found.score, suppressed: found.stats.suppressed, classes: found.stats.keptClasses,
-    stats: found.stats, nodesEvaluated: evaluated, nodesTotal: lattice.total,
+    stats: found.stats, nodesEvaluated: evaluated, unitsRolledUp: rolled, nodesTotal: lattice.total,
   };
 }

@@ -10,7 +10,7 @@ import { cellKey, type Cell } from './table.model';
 export type HierarchySpec =
   | { type: 'csv'; text: string; delimiter?: string }
   | { type: 'table'; rows: string[][] }
-  | { type: 'interval'; widths?: number[]; breaks?: number[][]; origin?: number; bottomCode?: number; topCode?: number }
+  | { type: 'interval'; widths?: number[]; breaks?: number[][]; origin?: number; bottomCode?: number; topCode?: number; unit?: string }
   | { type: 'date'; levels?: DateLevel[] }
   | { type: 'postcode'; levels?: PostcodeLevel[] }
   | { type: 'coordinate'; scheme: 'truncate' | 'grid' | 'h3'; steps: number[]; refLatitude?: number };

@@ -3,37 +3,41 @@
  * reset in O(1) by a generation stamp. The grouping kernel of the lattice search and risk report.
  */
 export class KeyIndex {
-  private keys: Float64Array;
-  private ids: Int32Array;
-  private stamps: Int32Array;
+  private table: Float64Array;
+  private used: Int32Array;
   private mask: number;
-  private generation = 1;
   /** Number of distinct keys inserted since the last reset. */
   size = 0;
 
   constructor(expected: number) {
     let cap = 16;
     while (cap < expected * 2) cap *= 2;
-    this.keys = new Float64Array(cap);
-    this.ids = new Int32Array(cap);
-    this.stamps = new Int32Array(cap);
+    this.table = new Float64Array(cap * 2).fill(-1);
+    this.used = new Int32Array(cap);
     this.mask = cap - 1;
   }
 
-  /** Forgets every key, growing the table if more keys are expected. */
+  /** Forgets every key (clearing only the slots used), growing the table if more keys are expected. */
   reset(expected = 0): void {
-    if (expected * 2 > this.keys.length) {
-      let cap = this.keys.length;
-      while (cap < expected * 2) cap *= 2;
-      this.keys = new Float64Array(cap);
-      this.ids = new Int32Array(cap);
-      this.stamps = new Int32Array(cap);
-      this.mask = cap - 1;
-      this.generation = 0;
-    }
-    this.generation++;
-    if (this.generation > 2000000000) { this.stamps.fill(0); this.generation = 1; }
+    const t = this.table;
+    for (let i = 0; i < this.size; i++) t[this.used[i]] = -1;
     this.size = 0;
+    if (expected * 4 > t.length) this.resize(expected);
+  }
+
+  private resize(expected: number): void {
+    let cap = this.mask + 1;
+    while (cap < expected * 2) cap *= 2;
+    const old = this.table;
+    const oldUsed = this.used;
+    const n = this.size;
+    this.table = new Float64Array(cap * 2).fill(-1);
+    this.used = new Int32Array(cap);
+    this.mask = cap - 1;
+    this.size = 0;
+    const keys = new Float64Array(n);
+    for (let i = 0; i < n; i++) keys[old[oldUsed[i] + 1]] = old[oldUsed[i]];
+    for (let i = 0; i < n; i++) this.idOf(keys[i]);
   }
 
   /** Dense id of a key, inserting it with the next id when new. */
@@ -42,43 +46,21 @@ export class KeyIndex {
     const hi = (key / 4294967296) | 0;
     let h = Math.imul(lo ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1);
     h ^= h >>> 15;
-    let slot = h & this.mask;
-    const gen = this.generation;
+    const t = this.table;
+    const mask = this.mask;
+    let slot = h & mask;
     for (;;) {
-      if (this.stamps[slot] !== gen) {
-        if (this.size * 2 >= this.keys.length) { this.grow(); return this.idOf(key); }
-        this.stamps[slot] = gen;
-        this.keys[slot] = key;
-        this.ids[slot] = this.size;
+      const p = slot << 1;
+      const k = t[p];
+      if (k === key) return t[p + 1];
+      if (k === -1) {
+        if (this.size * 2 >= mask) { this.resize(this.size * 2); return this.idOf(key); }
+        t[p] = key;
+        t[p + 1] = this.size;
+        this.used[this.size] = p;
         return this.size++;
       }
-      if (this.keys[slot] === key) return this.ids[slot];
-      slot = (slot + 1) & this.mask;
-    }
-  }
-
-  private grow(): void {
-    const oldKeys = this.keys;
-    const oldIds = this.ids;
-    const oldStamps = this.stamps;
-    const gen = this.generation;
-    const cap = oldKeys.length * 2;
-    this.keys = new Float64Array(cap);
-    this.ids = new Int32Array(cap);
-    this.stamps = new Int32Array(cap);
-    this.mask = cap - 1;
-    for (let i = 0; i < oldKeys.length; i++) {
-      if (oldStamps[i] !== gen) continue;
-      const key = oldKeys[i];
-      const lo = key >>> 0;
-      const hi = (key / 4294967296) | 0;
-      let h = Math.imul(lo ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1);
-      h ^= h >>> 15;
-      let slot = h & this.mask;
-      while (this.stamps[slot] === gen) slot = (slot + 1) & this.mask;
-      this.stamps[slot] = gen;
-      this.keys[slot] = key;
-      this.ids[slot] = oldIds[i];
+      slot = (slot + 1) & mask;
     }
   }
 }

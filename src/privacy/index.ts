@@ -1,0 +1,26 @@
+/** Public API of the privacy engine (pure; see docs/privacy-engine.md). */
+export { PrivacyError, HierarchyValueMissingError, HierarchyError, PolicyError, InfeasibleRequestError, BudgetExceededError } from './privacy.errors';
+export { COLUMN_ROLES, COLUMN_TYPES, normaliseTable, type Cell, type ColumnMeta, type ColumnRole, type ColumnType, type DataTable, type DataTableInput } from './table.model';
+export { createSeededRandom, createSecureRandom, uniformInt, uniformBigInt, type RandomSource } from './seeded.random';
+export { parseHierarchyCsv, hierarchyFromRows, generaliseValue, type Hierarchy } from './hierarchy.model';
+export { buildHierarchy, SUPPRESSED_LABEL, type HierarchySpec } from './hierarchy.builder';
+export { fixedWidthInterval, breaksInterval, topBottomCode } from './numeric.generaliser';
+export { generaliseDate, DATE_LEVELS, type DateLevel } from './date.generaliser';
+export { parsePostcode, generalisePostcode, POSTCODE_LEVELS, type PostcodeLevel } from './postcode.generaliser';
+export { parseLatLng, truncateCoordinate, gridCell, h3Cell, type LatLng } from './coordinate.generaliser';
+export { type SensitiveCriterion } from './privacy.criteria';
+export { encodeLattice, NodeEvaluator, type LatticeData } from './global-recoding.lattice';
+export { searchOptimalGeneralisation, type GlobalRecodingOptions, type GlobalRecodingResult } from './global-recoding.search';
+export { METRICS, type Metric } from './loss.metrics';
+export { mondrian, type MondrianInput, type MondrianOptions, type MondrianResult } from './mondrian';
+export { aggregateRows, buildProtectedTable, frequencyTable, TOTAL_LABEL, AGGREGATES, type Aggregate, type ProtectedTable } from './table-aggregation';
+export { protectTable, protectedRows, roundToBase, TABLE_PRESETS, type PrimaryRule, type TableProtectionOptions, type TableProtectionResult, type TablePreset } from './table-protection';
+export { secondarySuppression, PUBLISHED, PRIMARY, SECONDARY } from './secondary-suppression';
+export { auditIntervals, integerRange, type CellInterval } from './interval-audit';
+export { sampleDiscreteLaplace, sampleDiscreteGaussian, bernoulliExpNeg, dpCount, dpSum, toRational, type Rational } from './dp.mechanism';
+export { spendBudget, remainingEpsilon, type PrivacyBudget } from './dp.budget';
+export { pseudonym, type PseudonymScope } from './pseudonymise.transform';
+export { microdataRisk, nonUniformEntropy, type MicrodataRisk, type InformationLoss } from './risk.report';
+export { policySchema, parsePolicy, type Policy, type PolicyInput, type PolicyStep } from './policy.schema';
+export { explainPolicy, describeLevel, type PolicyOutcome } from './statement';
+export { runPolicy, type RunOptions, type PolicyResult, type RiskReport } from './policy.runner';

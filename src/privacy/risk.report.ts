@@ -1,0 +1,114 @@
+import { cellKey, type Cell } from './table.model';
+
+/** Re-identification risk of a microdata table over its quasi-identifiers (prosecutor model). */
+export interface MicrodataRisk {
+  records: number;
+  classes: number;
+  smallestClass: number;
+  /** Classes and records per class-size bucket ("1", "2", ..., "10-19", "20+" style). */
+  classSizeHistogram: { size: string; classes: number; records: number }[];
+  k: number;
+  recordsInClassesBelowK: number;
+  /** Mean over records of 1/|class| (= classes / records) and its maximum (1 / smallest class). */
+  averageProsecutorRisk: number;
+  highestProsecutorRisk: number;
+  sampleUniques: number;
+  sampleUniqueShare: number;
+  /** Per sensitive column: distinct values per class (l of distinct l-diversity), smallest and histogram. */
+  lDiversity: { column: string; minimumL: number; classesByL: Record<string, number> }[];
+}
+
+/** Information loss of a generalised table against its input. */
+export interface InformationLoss {
+  /** DM: Σ|E|² over published classes + n × suppressed records. */
+  discernibility: number;
+  /** AECS: n / (published classes + 1 if any record was suppressed). */
+  averageClassSize: number;
+  /** Mean over QIs of level / top level (global recoding) or normalised range width (Mondrian), in [0, 1]. */
+  generalisationIntensity: number;
+  /** Non-uniform entropy: Σ over records and QIs of log2(freq(published value) / freq(original)), suppressed = fully generalised. */
+  nonUniformEntropy: number;
+}
+
+/** Bucket label of a class size. */
+function bucket(size: number): string {
+  if (size < 10) return String(size);
+  if (size < 20) return '10-19';
+  if (size < 50) return '20-49';
+  if (size < 100) return '50-99';
+  return '100+';
+}
+
+/** Groups rows by their QI values, returning class id per row and sizes. */
+export function equivalenceClasses(rows: readonly (readonly Cell[])[], qi: readonly number[]): { classOf: Int32Array; sizes: number[] } {
+  const ids = new Map<string, number>();
+  const sizes: number[] = [];
+  const classOf = new Int32Array(rows.length);
+  rows.forEach((r, i) => {
+    const key = qi.map((j) => cellKey(r[j])).join('\u0000');
+    let id = ids.get(key);
+    if (id === undefined) { id = sizes.length; ids.set(key, id); sizes.push(0); }
+    sizes[id]++;
+    classOf[i] = id;
+  });
+  return { classOf, sizes };
+}
+
+/** Risk figures of microdata over the given QI and sensitive column positions. */
+export function microdataRisk(rows: readonly (readonly Cell[])[], qi: readonly number[], sensitive: readonly { index: number; name: string }[], k: number): MicrodataRisk {
+  const { classOf, sizes } = equivalenceClasses(rows, qi);
+  const n = rows.length;
+  const hist = new Map<string, { size: string; classes: number; records: number; order: number }>();
+  let smallest = n === 0 ? 0 : Infinity;
+  let below = 0;
+  let uniques = 0;
+  for (const s of sizes) {
+    smallest = Math.min(smallest, s);
+    if (s < k) below += s;
+    if (s === 1) uniques++;
+    const b = bucket(s);
+    const h = hist.get(b) ?? { size: b, classes: 0, records: 0, order: s < 10 ? s : Number(b.split(/[-+]/)[0]) };
+    h.classes++; h.records += s;
+    hist.set(b, h);
+  }
+  const lDiversity = sensitive.map(({ index, name }) => {
+    const seen = sizes.map(() => new Set<string>());
+    rows.forEach((r, i) => seen[classOf[i]].add(cellKey(r[index])));
+    const byL: Record<string, number> = {};
+    let min = sizes.length === 0 ? 0 : Infinity;
+    for (const s of seen) { byL[String(s.size)] = (byL[String(s.size)] ?? 0) + 1; min = Math.min(min, s.size); }
+    return { column: name, minimumL: min, classesByL: byL };
+  });
+  return {
+    records: n, classes: sizes.length, smallestClass: smallest,
+    classSizeHistogram: [...hist.values()].sort((a, b) => a.order - b.order).map(({ size, classes, records }) => ({ size, classes, records })),
+    k, recordsInClassesBelowK: below,
+    averageProsecutorRisk: n === 0 ? 0 : sizes.length / n, highestProsecutorRisk: n === 0 ? 0 : 1 / smallest,
+    sampleUniques: uniques, sampleUniqueShare: n === 0 ? 0 : uniques / n, lDiversity,
+  };
+}
+
+/**
+ * Non-uniform entropy of a generalisation: for each QI, Σ over input records of
+ * log2(count of the published label / count of the original value); a suppressed record
+ * (published null) counts as fully generalised (label = everything).
+ */
+export function nonUniformEntropy(original: readonly (readonly string[])[], published: readonly (readonly (string | null)[])[]): number {
+  let total = 0;
+  for (let j = 0; j < original.length; j++) {
+    const orig = new Map<string, number>();
+    const pub = new Map<string, number>();
+    const n = original[j].length;
+    for (let i = 0; i < n; i++) {
+      orig.set(original[j][i], (orig.get(original[j][i]) ?? 0) + 1);
+      const p = published[j][i];
+      if (p !== null) pub.set(p, (pub.get(p) ?? 0) + 1);
+    }
+    for (let i = 0; i < n; i++) {
+      const p = published[j][i];
+      const g = p === null ? n : (pub.get(p) as number);
+      total += Math.log2(g / (orig.get(original[j][i]) as number));
+    }
+  }
+  return total;
+}
