@@ -14,6 +14,7 @@ import { SearchCache } from '../../catalogue/search-cache';
 import type { Db } from '../../db/knex';
 import { NotFoundError } from '../../errors';
 import { page } from '../page';
+import { slugSchema } from '../schemas/query-params';
 import { searchQuerySchema } from '../schemas/search.schema';
 import { absolute, urls } from '../urls';
 import { parseInput } from '../validate';
@@ -22,7 +23,7 @@ import { datasetJson, releaseJson, searchJson } from './public-json';
 /** Rows shown in a dataset page's preview table. */
 export const previewRowCount = 10;
 
-const slugParam = z.string().regex(/^[a-z0-9][a-z0-9-]{0,99}$/, { message: 'must be a slug of lowercase letters, digits and hyphens' });
+const slugParam = slugSchema;
 const versionParam = z.coerce.number().int().min(1).max(1_000_000);
 
 /** The public catalogue pages (DESIGN.md §6), each with its `.json` twin. Reads only public data. */

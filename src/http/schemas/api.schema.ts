@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { sensitivityLevels } from '../../catalogue/table-schema';
+import { single, slugSchema, wholeNumber } from './query-params';
 
 /**
  * The REST API v1's schemas: the query schemas the routes validate with, and the response shapes
@@ -7,23 +8,15 @@ import { sensitivityLevels } from '../../catalogue/table-schema';
  * with the catalogue's searchQuerySchema, so the API has exactly the search pages' facets.
  */
 
-const single = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (Array.isArray(v) ? v[v.length - 1] : v), schema);
 
 /** Cursor pagination parameters shared by every list. */
 export const pageQuerySchema = z.object({
   cursor: single(z.string().max(500, { message: 'must be at most 500 characters' }).optional()).describe('Opaque cursor from a previous page\u2019s `links.next`.'),
-  limit: single(
-    z.coerce
-      .number({ message: 'must be a whole number' })
-      .int({ message: 'must be a whole number' })
-      .min(1, { message: 'must be 1 or more' })
-      .max(100, { message: 'must be at most 100' })
-      .default(20),
-  ).describe('Items per page (1–100).'),
+  limit: wholeNumber(1, 100, 20).describe('Items per page (1–100).'),
 });
 
 /** Path parameters. */
-export const slugSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,99}$/, { message: 'must be a slug of lowercase letters, digits and hyphens' });
+export { slugSchema };
 export const versionSchema = z.union([z.literal('latest'), z.coerce.number().int().min(1).max(1_000_000)]);
 
 const links = z.object({ self: z.url(), next: z.url().nullable().optional() }).catchall(z.url().nullable());

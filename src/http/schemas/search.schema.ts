@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { facetNames, searchSorts, type SearchQuery } from '../../catalogue/catalogue.types';
+import { single, wholeNumber } from './query-params';
 
 /** Longest search text accepted. */
 export const maxQueryLength = 500;
@@ -16,30 +17,14 @@ const facetValues = z
   )
   .transform((vs) => [...new Set(vs.map((s) => s.trim()).filter(Boolean))]);
 
-const single = <T extends z.ZodType>(schema: T) =>
-  z.preprocess((v) => (Array.isArray(v) ? v[v.length - 1] : v), schema);
 
 /** Query parameters of the catalogue search (`/datasets`, `/datasets.json`, `/api/v1/search`). */
 export const searchQuerySchema = z
   .object({
     q: single(z.string().max(maxQueryLength, { message: `must be at most ${maxQueryLength} characters` }).default('')),
     sort: single(z.enum(searchSorts, { message: `must be one of ${searchSorts.join(', ')}` }).optional()),
-    page: single(
-      z.coerce
-        .number({ message: 'must be a whole number' })
-        .int({ message: 'must be a whole number' })
-        .min(1, { message: 'must be 1 or more' })
-        .max(10000, { message: 'must be at most 10000' })
-        .default(1),
-    ),
-    per_page: single(
-      z.coerce
-        .number({ message: 'must be a whole number' })
-        .int({ message: 'must be a whole number' })
-        .min(1, { message: 'must be 1 or more' })
-        .max(100, { message: 'must be at most 100' })
-        .default(20),
-    ),
+    page: wholeNumber(1, 10000, 1),
+    per_page: wholeNumber(1, 100, 20),
     ...Object.fromEntries(facetNames.map((n) => [n, facetValues])),
   })
   .transform(
