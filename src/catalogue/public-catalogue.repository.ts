@@ -149,13 +149,14 @@ export interface PublicReleaseRef {
   release: PublicRelease;
 }
 
-/** One public release by dataset slug and version (`latest` = the current published one), or undefined. */
-export async function findPublicRelease(db: DbOrTrx, slug: string, version: number | 'latest'): Promise<PublicReleaseRef | undefined> {
-  const q = db('pub_releases as r')
+/** Public releases joined with their dataset's identity (the one query behind both lookups below). */
+function releaseRefQuery(db: DbOrTrx) {
+  return db('pub_releases as r')
     .join('pub_datasets as d', 'd.id', 'r.dataset_id')
-    .where('d.slug', slug)
     .select('r.*', 'd.slug as dataset_slug', 'd.title as dataset_title', 'd.licence_id as dataset_licence_id', 'd.sensitivity_level as dataset_level');
-  const row = version === 'latest' ? await q.andWhere('r.status', 'published').orderBy('r.version', 'desc').first() : await q.andWhere('r.version', version).first();
+}
+
+function releaseRefFromRow(row: Record<string, unknown> | undefined): PublicReleaseRef | undefined {
   if (!row) return undefined;
   return {
     dataset: {
@@ -169,23 +170,16 @@ export async function findPublicRelease(db: DbOrTrx, slug: string, version: numb
   };
 }
 
+/** One public release by dataset slug and version (`latest` = the current published one), or undefined. */
+export async function findPublicRelease(db: DbOrTrx, slug: string, version: number | 'latest'): Promise<PublicReleaseRef | undefined> {
+  const q = releaseRefQuery(db).where('d.slug', slug);
+  const row = version === 'latest' ? await q.andWhere('r.status', 'published').orderBy('r.version', 'desc').first() : await q.andWhere('r.version', version).first();
+  return releaseRefFromRow(row);
+}
+
 /** One public release by its id (CKAN resource ids name releases), or undefined. */
 export async function findPublicReleaseById(db: DbOrTrx, releaseId: number): Promise<PublicReleaseRef | undefined> {
-  const row = await db('pub_releases as r')
-    .join('pub_datasets as d', 'd.id', 'r.dataset_id')
-    .where('r.id', releaseId)
-    .first('r.*', 'd.slug as dataset_slug', 'd.title as dataset_title', 'd.licence_id as dataset_licence_id', 'd.sensitivity_level as dataset_level');
-  if (!row) return undefined;
-  return {
-    dataset: {
-      id: Number(row.dataset_id),
-      slug: String(row.dataset_slug),
-      title: String(row.dataset_title),
-      licenceId: String(row.dataset_licence_id),
-      sensitivityLevel: row.dataset_level as SensitivityLevel,
-    },
-    release: releaseFromRow(row),
-  };
+  return releaseRefFromRow(await releaseRefQuery(db).where('r.id', releaseId).first());
 }
 
 /** Number of datasets in the public catalogue. */
