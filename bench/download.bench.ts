@@ -11,6 +11,7 @@ import { migrateLatest } from '../src/db/migrate';
 import { publishRelease } from '../src/publishing/publish.service';
 import { Rng } from '../seeds/lib/rng';
 import { startBenchServer } from './lib/bench-util';
+import { datasetInput } from '../test/helpers/datasets';
 
 /**
  * bench:download — a 1,000,000-row, 7-column release in a temporary SQLite file, served by the
@@ -128,25 +129,7 @@ async function main() {
   const db = await createDb(url);
   await migrateLatest(db);
   const publisher = await createPublisher(db, { slug: 'bench', name: 'Bench' });
-  const datasetId = await insertDataset(db, {
-    slug: 'bench-readings',
-    title: 'Bench readings',
-    summary: 'Synthetic readings for the download benchmark.',
-    description: '',
-    publisherId: publisher.id,
-    licenceId: 'OGL-UK-3.0',
-    updateFrequency: 'irregular',
-    temporalStart: null,
-    temporalEnd: null,
-    spatialCoverage: null,
-    contactName: null,
-    contactEmail: null,
-    sensitivityLevel: 'public',
-    listMetadataOnly: false,
-    accessRequest: '',
-    themeIds: [],
-    keywords: ['bench'],
-  });
+  const datasetId = await insertDataset(db, datasetInput({ slug: 'bench-readings', title: 'Bench readings', summary: 'Synthetic readings for the download benchmark.', publisherId: publisher.id, keywords: ['bench'] }));
   const build = await timed(() => publishRelease(db, { datasetId, columns, batches: batches(new Rng(7)), actor: 'system' }));
   const release = build.result;
   await db.raw('PRAGMA wal_checkpoint(TRUNCATE)');

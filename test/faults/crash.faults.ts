@@ -16,6 +16,7 @@ import { artifactsDir } from '../e2e/browser';
 import { fromRoot } from '../../src/paths';
 import { Rng } from '../../seeds/lib/rng';
 import { faultColumns } from './worker';
+import { datasetInput } from '../helpers/datasets';
 
 /**
  * Crash safety: a worker process (worker.ts) writes to a SQLite file — publishing large releases,
@@ -99,25 +100,7 @@ async function freshDatabase(name: string): Promise<string> {
   await migrateLatest(db);
   const publisher = await createPublisher(db, { slug: 'faults', name: 'Faults' });
   for (const slug of ['faults-publish', 'faults-audit', 'faults-import']) {
-    await insertDataset(db, {
-      slug,
-      title: slug,
-      summary: '',
-      description: '',
-      publisherId: publisher.id,
-      licenceId: 'OGL-UK-3.0',
-      updateFrequency: 'irregular',
-      temporalStart: null,
-      temporalEnd: null,
-      spatialCoverage: null,
-      contactName: null,
-      contactEmail: null,
-      sensitivityLevel: 'public',
-      listMetadataOnly: false,
-      accessRequest: '',
-      themeIds: [],
-      keywords: [],
-    });
+    await insertDataset(db, datasetInput({ slug, title: slug, publisherId: publisher.id }));
   }
   await db.destroy();
   return file;

@@ -4,6 +4,7 @@ import request from 'supertest';
 import { insertDataset } from '../../src/catalogue/dataset.repository';
 import { publishRelease } from '../../src/publishing/publish.service';
 import { createTestApp, type TestApp } from '../helpers/test-app';
+import { datasetInput } from '../helpers/datasets';
 
 let t: TestApp;
 before(async () => {
@@ -157,11 +158,7 @@ describe('search freshness', () => {
     assert.equal((await search('q=zebra')).total, 0);
     assert.equal((await search('q=zebra')).total, 0);
     const publisher = await t.db('publishers').first('id');
-    const id = await insertDataset(t.db, {
-      slug: 'zebra-crossings', title: 'Zebra crossings', summary: 'Every zebra crossing', description: '', publisherId: publisher.id,
-      licenceId: 'OGL-UK-3.0', updateFrequency: 'annual', temporalStart: null, temporalEnd: null, spatialCoverage: null, contactName: null,
-      contactEmail: null, sensitivityLevel: 'public', listMetadataOnly: false, accessRequest: '', themeIds: [], keywords: [],
-    });
+    const id = await insertDataset(t.db, datasetInput({ slug: 'zebra-crossings', title: 'Zebra crossings', summary: 'Every zebra crossing', publisherId: publisher.id, updateFrequency: 'annual' }));
     await publishRelease(t.db, { datasetId: id, columns: [{ name: 'id', type: 'integer' }], batches: [[[1]]], actor: 'system' });
     assert.deepEqual(slugs(await search('q=zebra')), ['zebra-crossings']);
   });

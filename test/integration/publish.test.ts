@@ -10,6 +10,7 @@ import { csvHeader, csvLine } from '../../src/downloads/csv';
 import { publishRelease } from '../../src/publishing/publish.service';
 import * as withdrawal from '../../src/publishing/withdraw.service';
 import { createTestDb, type TestDb } from '../helpers/test-db';
+import { datasetInput } from '../helpers/datasets';
 
 let t: TestDb;
 let datasetId: number;
@@ -34,11 +35,7 @@ async function counts() {
 before(async () => {
   t = await createTestDb();
   const publisher = await createPublisher(t.db, { slug: 'p', name: 'P' });
-  datasetId = await insertDataset(t.db, {
-    slug: 'counts', title: 'Counts', summary: 's', description: 'd', publisherId: publisher.id, licenceId: 'OGL-UK-3.0', updateFrequency: 'daily',
-    temporalStart: null, temporalEnd: null, spatialCoverage: null, contactName: null, contactEmail: null, sensitivityLevel: 'public',
-    listMetadataOnly: false, accessRequest: '', themeIds: [], keywords: ['x'],
-  });
+  datasetId = await insertDataset(t.db, datasetInput({ slug: 'counts', title: 'Counts', summary: 's', description: 'd', publisherId: publisher.id, updateFrequency: 'daily', keywords: ['x'] }));
 });
 after(() => t.destroy());
 
@@ -125,11 +122,7 @@ describe('withdrawal and description-only entries', () => {
 
   test('a confidential dataset can be listed as a description only, with no data', async () => {
     const publisher = await t.db('publishers').first('id');
-    const id = await insertDataset(t.db, {
-      slug: 'case-files', title: 'Case files', summary: 'Casework', description: 'Confidential.', publisherId: publisher.id, licenceId: 'other-closed',
-      updateFrequency: 'never', temporalStart: null, temporalEnd: null, spatialCoverage: null, contactName: null, contactEmail: null,
-      sensitivityLevel: 'confidential', listMetadataOnly: true, accessRequest: 'Write to the DPO.', themeIds: [], keywords: [],
-    });
+    const id = await insertDataset(t.db, datasetInput({ slug: 'case-files', title: 'Case files', summary: 'Casework', description: 'Confidential.', publisherId: publisher.id, licenceId: 'other-closed', updateFrequency: 'never', sensitivityLevel: 'confidential', listMetadataOnly: true, accessRequest: 'Write to the DPO.' }));
     await withdrawal.publishMetadataOnly(t.db, { datasetId: id, actor: 'user:1' });
     const pub = (await getPublicDataset(t.db, 'case-files'))!;
     assert.equal(pub.metadataOnly, true);
