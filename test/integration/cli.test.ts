@@ -1,3 +1,4 @@
+import { demoCatalogue } from '../helpers/demo';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -37,7 +38,7 @@ describe('plaza CLI', () => {
     assert.match(status.out, /applied {2}20261126150000_catalogue/);
     const s = plaza(['seed'], env);
     assert.equal(s.code, 0, s.err);
-    assert.match(s.out, /Seeded the demo city: 13 public datasets, 4 private sources/);
+    assert.match(s.out, new RegExp(`Seeded the demo city: ${demoCatalogue.publicDatasets} public datasets, ${demoCatalogue.privateSources} private sources`));
     const again = plaza(['seed'], env);
     assert.equal(again.code, 1);
     assert.match(again.err, /already has a catalogue/);

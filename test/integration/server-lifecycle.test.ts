@@ -1,3 +1,4 @@
+import { demoCatalogue } from '../helpers/demo';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -39,7 +40,7 @@ test('the server starts on an empty SQLite file with the demo city, and stops cl
     assert.ok(fs.existsSync(path.join(dir, 'plaza.db')), 'the database file is created under the data folder');
     const home = await get(port, '/index.json');
     assert.equal(home.status, 200);
-    assert.equal(JSON.parse(home.body).counts.datasets, 13);
+    assert.equal(JSON.parse(home.body).counts.datasets, demoCatalogue.publicDatasets);
     assert.doesNotMatch(log, /"cookie"|authorization":"[^[]/i);
     const started = Date.now();
     child.kill('SIGTERM');
