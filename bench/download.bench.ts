@@ -17,8 +17,10 @@ import { datasetInput } from '../test/helpers/datasets';
  * bench:download — a 1,000,000-row, 7-column release in a temporary SQLite file, served by the
  * portal in a child process. Downloads it over HTTP as CSV and as JSON (the client discards the
  * bytes), exports the same table with the sqlite3 CLI (`sqlite3 -csv`) in the same run, and runs
- * 20 concurrent CSV downloads, sampling the server's RSS from /proc. Options: BENCH_ROWS,
- * BENCH_REPEAT (runs per measurement, best taken), BENCH_CONCURRENCY.
+ * 20 concurrent CSV downloads, sampling the server's RSS from /proc. Also reports CPU seconds per
+ * download (server from /proc, CLI from bash's `time`), which a loaded shared machine distorts far
+ * less than wall time. Options: BENCH_ROWS, BENCH_REPEAT (runs per measurement, best taken),
+ * BENCH_CONCURRENCY, BENCH_KEEP=1 (keep the database), BENCH_DB=<file> (reuse a kept database).
  */
 
 const rowsWanted = Number(process.env.BENCH_ROWS ?? 1_000_000);
@@ -55,6 +57,13 @@ function* batches(rng: Rng): Generator<CellValue[][]> {
     }
     yield rows;
   }
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc (clock ticks of 1/100 s). */
+function cpuOf(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 function rssOf(pid: number): number {
@@ -95,11 +104,19 @@ function fetchDiscard(url: string): Promise<number> {
   });
 }
 
-function runCli(file: string, table: string): Promise<void> {
+/** Runs the CLI export (output discarded); resolves with its CPU seconds (user + system, from bash's `time`). */
+function runCli(file: string, table: string): Promise<number> {
   const sql = `SELECT ${columns.map((_, i) => 'c' + i).join(', ')} FROM ${table} ORDER BY _row`;
   return new Promise((resolve, reject) => {
-    const child = spawn('sqlite3', ['-csv', '-header', file, sql], { stdio: ['ignore', 'ignore', 'inherit'] });
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`sqlite3 exited with ${code}`))));
+    const script = 'TIMEFORMAT="%U %S"; time sqlite3 -csv -header "$0" "$1" > /dev/null';
+    const child = spawn('bash', ['-c', script, file, sql], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr!.on('data', (c) => (err += c));
+    child.on('exit', (code) => {
+      const m = /([\d.]+) ([\d.]+)\s*$/.exec(err);
+      if (code === 0 && m) resolve(Number(m[1]) + Number(m[2]));
+      else reject(new Error(`sqlite3 exited with ${code}: ${err}`));
+    });
     child.on('error', reject);
   });
 }
@@ -119,24 +136,45 @@ async function best<T>(n: number, fn: () => Promise<T>): Promise<{ ms: number; r
   return out!;
 }
 
+/** The least CPU seconds of n runs (load from other processes inflates wall time far more than CPU time). */
+async function leastCpu(n: number, fn: () => Promise<number>): Promise<number> {
+  let least = Infinity;
+  for (let i = 0; i < n; i++) least = Math.min(least, await fn());
+  return least;
+}
+
 const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
 
 async function main() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plaza-download-bench-'));
-  const file = path.join(dir, 'bench.db');
+  // BENCH_DB reuses a database an earlier run kept (BENCH_KEEP=1 prints its path) and skips the build.
+  const reuse = process.env.BENCH_DB;
+  const dir = reuse ? path.dirname(reuse) : fs.mkdtempSync(path.join(os.tmpdir(), 'plaza-download-bench-'));
+  const file = reuse ?? path.join(dir, 'bench.db');
   const url = 'sqlite:' + file;
-  console.log(`Building a ${rowsWanted.toLocaleString('en-GB')}-row, ${columns.length}-column release in ${file} …`);
-  const db = await createDb(url);
-  await migrateLatest(db);
-  const publisher = await createPublisher(db, { slug: 'bench', name: 'Bench' });
-  const datasetId = await insertDataset(db, datasetInput({ slug: 'bench-readings', title: 'Bench readings', summary: 'Synthetic readings for the download benchmark.', publisherId: publisher.id, keywords: ['bench'] }));
-  const build = await timed(() => publishRelease(db, { datasetId, columns, batches: batches(new Rng(7)), actor: 'system' }));
-  const release = build.result;
-  await db.raw('PRAGMA wal_checkpoint(TRUNCATE)');
-  await db.destroy();
-  console.log(`Published version ${release.version} (${release.rowCount} rows, ${mb(release.byteSize)} MB of CSV) in ${(build.ms / 1000).toFixed(1)} s`);
+  let release: { version: number; rowCount: number; byteSize: number; tableName: string };
+  if (reuse) {
+    const db = await createDb(url);
+    const row = (await db('releases').orderBy('id', 'desc').first()) as { version: number; row_count: number; byte_size: number; table_name: string };
+    await db.destroy();
+    release = { version: row.version, rowCount: Number(row.row_count), byteSize: Number(row.byte_size), tableName: row.table_name };
+    console.log(`Reusing ${file}: version ${release.version}, ${release.rowCount} rows, ${mb(release.byteSize)} MB of CSV`);
+  } else {
+    console.log(`Building a ${rowsWanted.toLocaleString('en-GB')}-row, ${columns.length}-column release in ${file} …`);
+    const db = await createDb(url);
+    await migrateLatest(db);
+    const publisher = await createPublisher(db, { slug: 'bench', name: 'Bench' });
+    const datasetId = await insertDataset(db, datasetInput({ slug: 'bench-readings', title: 'Bench readings', summary: 'Synthetic readings for the download benchmark.', publisherId: publisher.id, keywords: ['bench'] }));
+    const build = await timed(() => publishRelease(db, { datasetId, columns, batches: batches(new Rng(7)), actor: 'system' }));
+    release = build.result;
+    await db.raw('PRAGMA wal_checkpoint(TRUNCATE)');
+    await db.destroy();
+    console.log(`Published version ${release.version} (${release.rowCount} rows, ${mb(release.byteSize)} MB of CSV) in ${(build.ms / 1000).toFixed(1)} s`);
+  }
 
-  const cli = await best(repeat, () => runCli(file, release.tableName));
+  let cliCpu = Infinity;
+  const cli = await best(repeat, async () => {
+    cliCpu = Math.min(cliCpu, await runCli(file, release.tableName));
+  });
 
   const server = await startBenchServer('bench/catalogue-server.ts', { BENCH_DATABASE_URL: url, RATE_LIMIT_ANONYMOUS: '100000' });
   const base = `http://127.0.0.1:${server.port}`;
@@ -151,6 +189,14 @@ async function main() {
     const rss1 = rssOf(pid);
     const json = await withPeakRss(pid, () => best(repeat, () => fetchDiscard(jsonUrl)));
     const rss2 = rssOf(pid);
+    // CPU seconds the server spends per download (a noisy shared machine inflates wall time).
+    const serverCpu = (u: string) => leastCpu(repeat, async () => {
+      const c0 = cpuOf(pid);
+      await fetchDiscard(u);
+      return cpuOf(pid) - c0;
+    });
+    const csvCpu = await serverCpu(csvUrl);
+    const jsonCpu = await serverCpu(jsonUrl);
     const many = await withPeakRss(pid, () => timed(() => Promise.all(Array.from({ length: concurrency }, () => fetchDiscard(csvUrl)))));
 
     const row = (name: string, ms: number, bytes: number, vsCli: boolean) =>
@@ -162,6 +208,11 @@ async function main() {
     console.log(row('HTTP data.json', json.result.ms, json.result.result, true));
     const totalBytes = many.result.result.reduce((a, b) => a + b, 0);
     console.log(row(`${concurrency} concurrent data.csv (all done)`, many.result.ms, totalBytes, false));
+    console.log('\n| CPU seconds (least of ' + repeat + ') | s | CLI CPU / server CPU |');
+    console.log('|---|---|---|');
+    console.log(`| sqlite3 -csv (CLI) | ${cliCpu.toFixed(2)} | 100% |`);
+    console.log(`| server, data.csv | ${csvCpu.toFixed(2)} | ${((cliCpu / csvCpu) * 100).toFixed(0)}% |`);
+    console.log(`| server, data.json | ${jsonCpu.toFixed(2)} | ${((cliCpu / jsonCpu) * 100).toFixed(0)}% |`);
     console.log('\n| server RSS | MB |');
     console.log('|---|---|');
     console.log(`| before downloads | ${mb(rss0)} |`);
@@ -174,7 +225,7 @@ async function main() {
       `RSS < 100 MB for one: ${csv.peak - rss0 < 100 * 1024 * 1024 ? 'met' : 'MISSED'}; < 300 MB for ${concurrency}: ${many.peak - rss2 < 300 * 1024 * 1024 ? 'met' : 'MISSED'}`);
   } finally {
     await server.stop();
-    if (!process.env.BENCH_KEEP) fs.rmSync(dir, { recursive: true, force: true });
+    if (!process.env.BENCH_KEEP && !reuse) fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { CellValue, ColumnSchema } from '../catalogue/table-schema';
+import { ValidationError } from '../errors';
 import { dialectOf, type DbOrTrx } from './knex';
 
 /**
@@ -54,6 +55,12 @@ const maxParams = 30000;
 export async function insertRows(db: DbOrTrx, name: string, columns: ColumnSchema[], rows: CellValue[][]): Promise<void> {
   assertTableName(name);
   if (rows.length === 0) return;
+  const nul = findNul(rows);
+  if (nul) {
+    // Error path only: rows are appended in order, so the rows already stored give the row number.
+    const row = (await countRows(db, name)) + nul.row + 1;
+    throw new ValidationError(`Row ${row}, column "${columns[nul.column]?.name ?? nul.column + 1}": the text contains a NUL character (U+0000), which Plaza does not store. Remove it from the file and try again.`, { row, column: columns[nul.column]?.name });
+  }
   const byParams = Math.max(1, Math.floor(maxParams / Math.max(1, columns.length)));
   // knex writes a multi-row insert on SQLite as a compound SELECT, which SQLite caps at 500 terms.
   const perStatement = dialectOf(db) === 'sqlite' ? Math.min(500, byParams) : byParams;
@@ -67,6 +74,21 @@ export async function insertRows(db: DbOrTrx, name: string, columns: ColumnSchem
     });
     await db(name).insert(chunk);
   }
+}
+
+/**
+ * The first text cell holding U+0000, if any. PostgreSQL text cannot hold NUL, so data tables
+ * refuse it on both engines (the same 400 everywhere, rather than a driver error on one of them).
+ */
+export function findNul(rows: CellValue[][]): { row: number; column: number } | undefined {
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r];
+    for (let i = 0; i < row.length; i++) {
+      const v = row[i];
+      if (typeof v === 'string' && v.includes('\0')) return { row: r, column: i };
+    }
+  }
+  return undefined;
 }
 
 function toStorage(v: CellValue, c: ColumnSchema): CellValue {

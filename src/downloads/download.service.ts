@@ -5,6 +5,7 @@ import type { ColumnSchema } from '../catalogue/table-schema';
 import type { Db } from '../db/knex';
 import { readReleaseBatches, type ReleaseRead } from '../db/release-reader';
 import { GoneError, NotFoundError } from '../errors';
+import { ChunkWriter } from './chunk-writer';
 import { parseDownloadQuery, type DownloadQuery } from './download-query';
 import { serializerFor, type DownloadFormat } from './serializers';
 
@@ -86,16 +87,22 @@ function derivedTag(checksum: string, format: string, canonical: string): string
   return crypto.createHash('sha256').update(`${checksum}\n${format}\n${canonical}`).digest('hex');
 }
 
-/** The body of a download as chunks; stop iterating and the reads stop. */
+/**
+ * The body of a download as chunks of about 128 KB (see chunk-writer.ts); stop iterating and the
+ * reads stop. Each batch is serialised straight into the chunk buffer; a chunk is yielded as soon as
+ * it is full, so the next batch is read only after the pump has taken (and the socket drained) it.
+ */
 export async function* downloadChunks(db: Db, plan: DownloadPlan, outcome: DownloadOutcome): AsyncGenerator<Buffer> {
   const serializer = serializerFor(plan.format, plan.columns, { bom: plan.query.bom });
-  const head = serializer.start();
-  if (head) yield Buffer.from(head, 'utf8');
+  const out = new ChunkWriter();
+  out.text(serializer.start());
   for await (const rows of readReleaseBatches(db, plan.read, downloadTuning.batchRows)) {
     outcome.rows += rows.length;
     outcome.batches++;
-    yield Buffer.from(serializer.batch(rows), 'utf8');
+    serializer.write(rows, out);
+    if (out.hasReady) yield* out.take();
   }
-  const tail = serializer.end();
-  if (tail) yield Buffer.from(tail, 'utf8');
+  out.text(serializer.end());
+  out.flush();
+  yield* out.take();
 }
