@@ -1,7 +1,7 @@
 import type { Hierarchy } from './hierarchy.model';
 import { KeyIndex, groupTuples } from './key-index';
 import { classCheck, rankValues, type ClassCheck, type SensitiveCriterion } from './privacy.criteria';
-import { HierarchyValueMissingError, InfeasibleRequestError } from './privacy.errors';
+import { HierarchyError, HierarchyValueMissingError, InfeasibleRequestError } from './privacy.errors';
 
 /**
  * The table encoded for the lattice search: every quasi-identifier value as an integer id per
@@ -17,12 +17,8 @@ export interface LatticeData {
   domainSizes: number[][];
   /** [qi][level][id] label text. */
   labels: string[][][];
-  /** [qi][level][unit] id of the unit's value at that level. */
+  /** [qi][level][unit] id of the unit's value at that level (ids at a level are dense, in first-seen order). */
   unitIds: Int32Array[][];
-  /** The same ids unit-major: unit u's id for (qi j, level l) at u × levelWidth + levelOffset[j] + l (one cache line per unit). */
-  unitMatrix: Int32Array;
-  levelOffset: number[];
-  levelWidth: number;
   /** Records per base unit. */
   unitCount: Int32Array;
   units: number;
@@ -111,24 +107,19 @@ export function encodeLattice(qiValues: string[][], hierarchies: Hierarchy[], se
   const unitCount = new Int32Array(units);
   for (let i = 0; i < n; i++) { const u = rowUnit[i]; if (first[u] < 0) first[u] = i; unitCount[u]++; }
   const unitIds = levelMaps.map((maps, j) => maps.map((m) => Int32Array.from(first, (row) => m[rowIds[j][row]])));
-  const levelOffset: number[] = [];
-  let levelWidth = 0;
-  for (const h of heights) { levelOffset.push(levelWidth); levelWidth += h; }
-  const unitMatrix = new Int32Array(units * levelWidth);
-  unitIds.forEach((levels, j) => levels.forEach((ids, l) => { for (let u = 0; u < units; u++) unitMatrix[u * levelWidth + levelOffset[j] + l] = ids[u]; }));
   const unitSens = sensitive.map((s) => Int32Array.from(first, (row) => s.ids[row]));
   const sensTuple = new Int32Array(units);
   const sensTuples = groupTuples(unitSens, sensitive.map((s) => s.values.length), units, sensTuple, index);
   return {
     n, columns: hierarchies.map((h) => h.column), heights,
-    domainSizes: labels.map((lv) => lv.map((x) => x.length)), labels, unitIds, unitMatrix, levelOffset, levelWidth, unitCount, units, unitSens, sensTuple, sensTuples,
+    domainSizes: labels.map((lv) => lv.map((x) => x.length)), labels, unitIds, unitCount, units, unitSens, sensTuple, sensTuples,
     sensitive: sensitive.map(({ column, values, counts, rank }) => ({ column, values, counts, rank })), rowUnit, leafExcess, leafTotal,
   };
 }
 
 /**
  * The records of a node as units (representative base unit + count), with each unit's class key
- * under a fixed mixed radix (null when that radix overflows 2^53); a cache entry for roll-up.
+ * (null when the key layout needs more than 53 bits); a cache entry for roll-up.
  */
 export interface NodeUnits { levels: readonly number[]; rep: Int32Array; cnt: Int32Array; size: number; key: Float64Array | null }
 
@@ -147,32 +138,52 @@ export interface NodeStats {
   dmBound: number;
 }
 
-/** Fixed radix per QI (its level-0 domain size) and whether the key space fits in 2^53. */
-function keyRadix(data: LatticeData): { stride: number[]; exact: boolean } {
-  const stride: number[] = [];
-  let t = 1;
-  for (let j = data.heights.length - 1; j >= 0; j--) { stride[j] = t; t *= Math.max(1, data.domainSizes[j][0]); }
-  return { stride, exact: t < 2 ** 53 };
+/**
+ * Class keys as bit fields: QI j's id at the node's level sits in bits [shift_j, shift_j + bits_j)
+ * where 2^bits_j covers its level-0 domain (ids only shrink going up). A field is read as
+ * (key × 2^-shift_j) & mask_j, exact for keys < 2^53, so a roll-up changes only the fields of the
+ * columns whose level changes, without looking at the records.
+ */
+interface KeyLayout { scale: number[]; inv: number[]; mask: number[]; exact: boolean }
+
+/** The bit-field layout of the class keys, and whether it fits in 53 bits. */
+function keyLayout(data: LatticeData): KeyLayout {
+  const scale: number[] = [];
+  const inv: number[] = [];
+  const mask: number[] = [];
+  let shift = 0;
+  let exact = true;
+  for (let j = data.heights.length - 1; j >= 0; j--) {
+    let bits = 0;
+    while (2 ** bits < data.domainSizes[j][0]) bits++;
+    if (bits > 30) exact = false;
+    scale[j] = 2 ** shift;
+    inv[j] = 2 ** -shift;
+    mask[j] = 2 ** Math.min(bits, 30) - 1;
+    shift += bits;
+  }
+  return { scale, inv, mask, exact: exact && shift <= 53 };
 }
 
 /** Base units as the roll-up source of the bottom node. */
 export function baseUnits(data: LatticeData): NodeUnits {
   const levels = data.heights.map(() => 0);
-  const { stride, exact } = keyRadix(data);
+  const { scale, exact } = keyLayout(data);
   let key: Float64Array | null = null;
   if (exact) {
     key = new Float64Array(data.units);
-    for (let j = 0; j < stride.length; j++) {
+    for (let j = 0; j < scale.length; j++) {
       const ids = data.unitIds[j][0];
-      for (let u = 0; u < data.units; u++) key[u] += ids[u] * stride[j];
+      for (let u = 0; u < data.units; u++) key[u] += ids[u] * scale[j];
     }
   }
   return { levels, rep: Int32Array.from({ length: data.units }, (_, i) => i), cnt: data.unitCount, size: data.units, key };
 }
 
 /**
- * Evaluates nodes by rolling up the units of any finer node: updates each unit's class key for
- * the levels that changed, groups by one hash pass, then checks k and the sensitive criteria.
+ * Evaluates nodes by rolling up the units of any finer node: rewrites the key fields of the columns
+ * whose level changes (a lookup in a small table per column), groups by one hash pass that also
+ * sums the class sizes, then checks k and the sensitive criteria.
  */
 export class NodeEvaluator {
   private readonly index: KeyIndex;
@@ -188,10 +199,11 @@ export class NodeEvaluator {
   private readonly histIds: Int32Array;
   private readonly histCounts: Float64Array;
   private readonly checks: { s: number; check: ClassCheck }[];
-  private readonly keys: Float64Array;
   private readonly classKey: Float64Array;
-  private readonly stride: number[];
-  private readonly exact: boolean;
+  private readonly keys: Float64Array;
+  private readonly layout: KeyLayout;
+  /** [qi][from × height + to]: per id at level `from`, the key change that moves it to level `to`. */
+  private readonly deltas: (Float64Array | undefined)[][];
   /** Classes that failed (size < k or a criterion), after the last evaluate(). */
   readonly failed: Uint8Array;
 
@@ -207,9 +219,10 @@ export class NodeEvaluator {
     this.order = new Int32Array(u);
     this.start = new Int32Array(u + 1);
     this.failed = new Uint8Array(u);
-    this.keys = new Float64Array(u);
     this.classKey = new Float64Array(u);
-    ({ stride: this.stride, exact: this.exact } = keyRadix(data));
+    this.keys = new Float64Array(u);
+    this.layout = keyLayout(data);
+    this.deltas = data.heights.map(() => []);
     this.checks = criteria.map((c) => {
       const s = data.sensitive.findIndex((x) => x.column === c.column);
       if (s < 0) throw new InfeasibleRequestError(`Sensitive column "${c.column}" is not encoded`);
@@ -221,57 +234,79 @@ export class NodeEvaluator {
     this.histCounts = new Float64Array(maxM);
   }
 
-  /** Class id of each unit of `from` under `node` (in classOf), returning the class count. */
-  private classify(from: NodeUnits, node: readonly number[]): number {
-    const d = this.data;
-    const rep = from.rep;
-    const size = from.size;
-    if (this.exact && from.key !== null) {
-      const keys = this.keys;
-      const changedFrom: number[] = [];
-      const changedTo: number[] = [];
-      const changedStride: number[] = [];
-      for (let j = 0; j < node.length; j++) {
-        if (from.levels[j] === node[j]) continue;
-        changedFrom.push(d.levelOffset[j] + from.levels[j]);
-        changedTo.push(d.levelOffset[j] + node[j]);
-        changedStride.push(this.stride[j]);
-      }
-      const c = changedFrom.length;
-      const m = d.unitMatrix;
-      const w = d.levelWidth;
-      const src = from.key;
-      if (c === 1) {
-        const a = changedFrom[0]; const b = changedTo[0]; const st = changedStride[0];
-        for (let u = 0; u < size; u++) { const o = rep[u] * w; keys[u] = src[u] + (m[o + b] - m[o + a]) * st; }
-      } else if (c === 2) {
-        const a0 = changedFrom[0]; const b0 = changedTo[0]; const s0 = changedStride[0];
-        const a1 = changedFrom[1]; const b1 = changedTo[1]; const s1 = changedStride[1];
-        for (let u = 0; u < size; u++) { const o = rep[u] * w; keys[u] = src[u] + (m[o + b0] - m[o + a0]) * s0 + (m[o + b1] - m[o + a1]) * s1; }
-      } else if (c === 3) {
-        const a0 = changedFrom[0]; const b0 = changedTo[0]; const s0 = changedStride[0];
-        const a1 = changedFrom[1]; const b1 = changedTo[1]; const s1 = changedStride[1];
-        const a2 = changedFrom[2]; const b2 = changedTo[2]; const s2 = changedStride[2];
-        for (let u = 0; u < size; u++) {
-          const o = rep[u] * w;
-          keys[u] = src[u] + (m[o + b0] - m[o + a0]) * s0 + (m[o + b1] - m[o + a1]) * s1 + (m[o + b2] - m[o + a2]) * s2;
-        }
-      } else {
-        for (let u = 0; u < size; u++) {
-          const o = rep[u] * w;
-          let k = src[u];
-          for (let i = 0; i < c; i++) k += (m[o + changedTo[i]] - m[o + changedFrom[i]]) * changedStride[i];
-          keys[u] = k;
-        }
-      }
-      const index = this.index;
-      const classOf = this.classOf;
-      index.reset(size);
-      for (let u = 0; u < size; u++) classOf[u] = index.idOf(keys[u]);
-      return index.size;
+  /** The key change of QI j from level `from` to level `to`, per id at `from` (hierarchies nest, so it is a function). */
+  private delta(j: number, from: number, to: number): Float64Array {
+    const slot = from * this.data.heights[j] + to;
+    const known = this.deltas[j][slot];
+    if (known !== undefined) return known;
+    const a = this.data.unitIds[j][from];
+    const b = this.data.unitIds[j][to];
+    const up = new Int32Array(this.layout.mask[j] + 1).fill(-1);
+    for (let u = 0; u < this.data.units; u++) {
+      if (up[a[u]] < 0) up[a[u]] = b[u];
+      else if (up[a[u]] !== b[u]) throw new HierarchyError(`Hierarchy for column "${this.data.columns[j]}" does not nest between levels ${from} and ${to}`, { column: this.data.columns[j] });
     }
-    const cols = node.map((l, j) => { const ids = d.unitIds[j][l]; return Int32Array.from(rep.subarray(0, size), (r) => ids[r]); });
-    return groupTuples(cols, node.map((l, j) => d.domainSizes[j][l]), size, this.classOf, this.index);
+    const table = Float64Array.from(up, (to, id) => (to < 0 ? 0 : (to - id) * this.layout.scale[j]));
+    this.deltas[j][slot] = table;
+    return table;
+  }
+
+  /** An upper bound on the classes of `node`: the product of its columns' domain sizes. */
+  private classBound(node: readonly number[], limit: number): number {
+    let p = 1;
+    for (let j = 0; j < node.length && p < limit; j++) p *= Math.max(1, this.data.domainSizes[j][node[j]]);
+    return Math.min(p, limit);
+  }
+
+  /**
+   * Groups the units of `from` into the classes of `node`: class id per unit (classOf), and per
+   * class its size, a representative base unit and its key. Returns the number of classes.
+   */
+  private classify(from: NodeUnits, node: readonly number[]): number {
+    const rep = from.rep;
+    const cnt = from.cnt;
+    const size = from.size;
+    const classOf = this.classOf;
+    const classSize = this.classSize;
+    const classRep = this.classRep;
+    if (!this.layout.exact || from.key === null) {
+      const d = this.data;
+      const cols = node.map((l, j) => { const ids = d.unitIds[j][l]; return Int32Array.from(rep.subarray(0, size), (r) => ids[r]); });
+      const classes = groupTuples(cols, node.map((l, j) => d.domainSizes[j][l]), size, classOf, this.index);
+      classSize.fill(0, 0, classes);
+      for (let u = 0; u < size; u++) { const c = classOf[u]; if (classSize[c] === 0) classRep[c] = rep[u]; classSize[c] += cnt[u]; }
+      return classes;
+    }
+    const src = from.key;
+    const inv: number[] = [];
+    const mask: number[] = [];
+    const tab: Float64Array[] = [];
+    for (let j = 0; j < node.length; j++) {
+      if (from.levels[j] === node[j]) continue;
+      inv.push(this.layout.inv[j]);
+      mask.push(this.layout.mask[j]);
+      tab.push(this.delta(j, from.levels[j], node[j]));
+    }
+    // Keys column by column (tight, sequential passes), then one hash pass that also sums the sizes.
+    const keys = this.keys;
+    keys.set(src.subarray(0, size));
+    for (let i = 0; i < tab.length; i++) {
+      // The field is floor(s / 2^shift) mod 2^bits, computed with exact floating-point steps.
+      const t = tab[i]; const f = inv[i]; const g = f / (mask[i] + 1); const r = mask[i] + 1;
+      for (let u = 0; u < size; u++) { const s = src[u]; keys[u] += t[Math.floor(s * f) - Math.floor(s * g) * r]; }
+    }
+    const index = this.index;
+    const classKey = this.classKey;
+    // Sized for half the units (it grows if needed): a smaller table stays in cache.
+    index.reset(this.classBound(node, Math.max(256, size >> 1)));
+    let classes = 0;
+    for (let u = 0; u < size; u++) {
+      const key = keys[u];
+      const c = index.idOf(key);
+      classOf[u] = c;
+      if (c === classes) { classes++; classRep[c] = rep[u]; classKey[c] = key; classSize[c] = cnt[u]; } else classSize[c] += cnt[u];
+    }
+    return classes;
   }
 
   /** Evaluates `node` from the units of a finer node; returns stats and, if asked, the node's units. */
@@ -281,16 +316,8 @@ export class NodeEvaluator {
     const size = this.classSize;
     const classOf = this.classOf;
     const classRep = this.classRep;
-    size.fill(0, 0, classes);
     const rep = from.rep;
     const cnt = from.cnt;
-    const classKey = this.classKey;
-    const keys = this.keys;
-    for (let u = 0; u < from.size; u++) {
-      const c = classOf[u];
-      if (size[c] === 0) { classRep[c] = rep[u]; classKey[c] = keys[u]; }
-      size[c] += cnt[u];
-    }
     let unitsOut = classes;
     const hasSens = this.checks.length > 0;
     if (hasSens) {
@@ -324,20 +351,18 @@ export class NodeEvaluator {
     if (this.withLoss) this.addLoss(stats, node, classes);
     let units: NodeUnits | null = null;
     if (keepUnits) {
-      const exactKeys = this.exact && from.key !== null;
-      const keyOf = (count: number, classOfOut: (i: number) => number): Float64Array | null => {
-        if (!exactKeys) return null;
-        const out = new Float64Array(count);
-        for (let i = 0; i < count; i++) out[i] = this.classKey[classOfOut(i)];
-        return out;
-      };
-      if (hasSens) {
-        const r = this.unitRep.slice(0, unitsOut);
-        units = { levels: node.slice(), rep: r, cnt: Int32Array.from(this.unitCnt.subarray(0, unitsOut)), size: unitsOut, key: keyOf(unitsOut, (i) => this.unitClass[i]) };
-      } else {
-        const r = classRep.slice(0, classes);
-        units = { levels: node.slice(), rep: r, cnt: Int32Array.from(size.subarray(0, classes)), size: classes, key: keyOf(classes, (i) => i) };
+      // Without sensitive columns a node's units are its classes; with them, (class, sensitive tuple) pairs.
+      const count = hasSens ? unitsOut : classes;
+      const rep = (hasSens ? this.unitRep : classRep).slice(0, count);
+      const cntOut = new Int32Array(count);
+      const sizes = hasSens ? this.unitCnt : size;
+      for (let i = 0; i < count; i++) cntOut[i] = sizes[i];
+      let key: Float64Array | null = null;
+      if (this.layout.exact && from.key !== null) {
+        key = hasSens ? new Float64Array(count) : this.classKey.slice(0, count);
+        if (hasSens) for (let i = 0; i < count; i++) key[i] = this.classKey[this.unitClass[i]];
       }
+      units = { levels: node.slice(), rep, cnt: cntOut, size: count, key };
     }
     return { stats, units };
   }

@@ -30,6 +30,8 @@ export interface GlobalRecodingResult {
 
 const MAX_NODES = 50_000_000;
 const CACHE_LIMIT = 40_000_000;
+/** Lattice nodes visited when looking for a cached finer node to roll up from. */
+const SOURCE_WALK = 256;
 
 /** The lattice geometry: node index = Σ level_j × stride_j. */
 class Lattice {
@@ -174,21 +176,50 @@ export function searchOptimalGeneralisation(data: LatticeData, options: GlobalRe
     }
   } else {
     const statsOf = new Map<number, NodeStats>();
+    const cacheAt: (NodeUnits | undefined)[] = new Array<NodeUnits | undefined>(lattice.total);
+    const levelOf = new Int8Array(lattice.total * q);
+    for (let x = 0; x < lattice.total; x++) lattice.levels(x).forEach((l, j) => { levelOf[x * q + j] = l; });
+    const seen = new Int32Array(lattice.total);
+    let stamp = 0;
+    const queue = new Int32Array(SOURCE_WALK + q);
     const evaluate = (index: number, levels: number[]): NodeStats => {
-      // Cheapest finer node to roll up from: cost ~ its units × (2 + columns whose level changes).
+      // Source to roll up from: the cheapest cached node among the finer nodes nearest to this one
+      // (cost ~ its units × (2 + columns whose level changes)), found by a bounded walk down the
+      // lattice that stops at cached nodes (anything below a cached node has at least its classes).
       let source: NodeUnits = base;
       let cost = base.size * (2 + levels.filter((l) => l > 0).length);
-      for (const c of cache.values()) {
-        if (c.size * 3 >= cost) continue;
-        let changed = 0;
-        for (let j = 0; j < q && changed >= 0; j++) { if (c.levels[j] > levels[j]) changed = -1; else if (c.levels[j] < levels[j]) changed++; }
-        if (changed >= 0 && c.size * (2 + changed) < cost) { source = c; cost = c.size * (2 + changed); }
+      stamp++;
+      let tail = 0;
+      queue[tail++] = index;
+      seen[index] = stamp;
+      for (let head = 0; head < tail; head++) {
+        const x = queue[head];
+        const c = x === index ? undefined : cacheAt[x];
+        if (c !== undefined) {
+          let changed = 0;
+          for (let j = 0; j < q; j++) if (levelOf[x * q + j] !== levels[j]) changed++;
+          if (c.size * (2 + changed) < cost) { source = c; cost = c.size * (2 + changed); }
+          continue;
+        }
+        for (let j = 0; j < q && tail < SOURCE_WALK; j++) {
+          const p = x - lattice.stride[j];
+          if (levelOf[x * q + j] > 0 && seen[p] !== stamp) { seen[p] = stamp; queue[tail++] = p; }
+        }
+      }
+      if (source === base && levels.some((l) => l > 1)) {
+        // Nothing cached nearby: evaluate (and cache) the node with every level capped at 1 first,
+        // a much smaller source that the neighbours of this node can share.
+        const helper = levels.map((l) => Math.min(l, 1));
+        const h = helper.reduce((acc, l, j) => acc + l * lattice.stride[j], 0);
+        if (!statsOf.has(h)) evaluate(h, helper);
+        const c = cacheAt[h];
+        if (c !== undefined) source = c;
       }
       const keep = cached < CACHE_LIMIT && hasSuccessor(levels);
       const { stats, units } = evaluator.evaluate(source, levels, keep);
       evaluated++;
       rolled += source.size;
-      if (units !== null) { cache.set(index, units); cached += units.size; }
+      if (units !== null) { cacheAt[index] = units; cached += units.size; }
       statsOf.set(index, stats);
       consider(index, lattice.height(index), stats);
       const b = best as { score: number } | null;

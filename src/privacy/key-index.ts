@@ -1,42 +1,62 @@
 /**
- * Open-addressing hash index from non-negative integer keys (< 2^53) to dense ids 0..size-1,
- * reset in O(1) by a generation stamp. The grouping kernel of the lattice search and risk report.
+ * Open-addressing hash index (linear probing) from non-negative integer keys (< 2^53) to dense ids
+ * 0..size-1; a reset clears only the slots used. The grouping kernel of the lattice search.
  */
 export class KeyIndex {
   private table: Float64Array;
   private used: Int32Array;
   private mask: number;
+  /** Tables by capacity, reused so that a small grouping works in a small (cache-resident) table. */
+  private readonly pool = new Map<number, { table: Float64Array; used: Int32Array }>();
   /** Number of distinct keys inserted since the last reset. */
   size = 0;
 
   constructor(expected: number) {
-    let cap = 16;
-    while (cap < expected * 2) cap *= 2;
+    const cap = KeyIndex.capacity(expected);
     this.table = new Float64Array(cap * 2).fill(-1);
     this.used = new Int32Array(cap);
     this.mask = cap - 1;
+    this.pool.set(cap, { table: this.table, used: this.used });
   }
 
-  /** Forgets every key (clearing only the slots used), growing the table if more keys are expected. */
+  /** Smallest power of two (at least 16) that keeps `expected` keys at most half full. */
+  private static capacity(expected: number): number {
+    let cap = 16;
+    while (cap < expected * 2) cap *= 2;
+    return cap;
+  }
+
+  /**
+   * Forgets every key (clearing only the slots used) and switches to the table sized for at most
+   * `expected` keys: a larger one when needed, a smaller one so that few keys stay cache-resident.
+   */
   reset(expected = 0): void {
     const t = this.table;
     for (let i = 0; i < this.size; i++) t[this.used[i]] = -1;
     this.size = 0;
-    if (expected * 4 > t.length) this.resize(expected);
+    const cap = KeyIndex.capacity(expected);
+    if (cap !== this.mask + 1) this.use(cap);
   }
 
-  private resize(expected: number): void {
-    let cap = this.mask + 1;
-    while (cap < expected * 2) cap *= 2;
+  private use(cap: number): void {
+    let entry = this.pool.get(cap);
+    if (entry === undefined) {
+      entry = { table: new Float64Array(cap * 2).fill(-1), used: new Int32Array(cap) };
+      this.pool.set(cap, entry);
+    }
+    this.table = entry.table;
+    this.used = entry.used;
+    this.mask = cap - 1;
+  }
+
+  private grow(): void {
     const old = this.table;
     const oldUsed = this.used;
     const n = this.size;
-    this.table = new Float64Array(cap * 2).fill(-1);
-    this.used = new Int32Array(cap);
-    this.mask = cap - 1;
-    this.size = 0;
     const keys = new Float64Array(n);
-    for (let i = 0; i < n; i++) keys[old[oldUsed[i] + 1]] = old[oldUsed[i]];
+    for (let i = 0; i < n; i++) { keys[old[oldUsed[i] + 1]] = old[oldUsed[i]]; old[oldUsed[i]] = -1; }
+    this.size = 0;
+    this.use((this.mask + 1) * 2);
     for (let i = 0; i < n; i++) this.idOf(keys[i]);
   }
 
@@ -54,7 +74,7 @@ export class KeyIndex {
       const k = t[p];
       if (k === key) return t[p + 1];
       if (k === -1) {
-        if (this.size * 2 >= mask) { this.resize(this.size * 2); return this.idOf(key); }
+        if (this.size * 2 >= mask) { this.grow(); return this.idOf(key); }
         t[p] = key;
         t[p + 1] = this.size;
         this.used[this.size] = p;
