@@ -27,6 +27,8 @@ export interface RunOptions {
   budget?: PrivacyBudget;
   /** Override of the DP noise source (tests); otherwise per step: secure, or seeded from the policy. */
   dpRandom?: RandomSource;
+  /** The caller hands the rows over: the run may change them in place instead of copying the table. */
+  takeRows?: boolean;
 }
 
 /** The risk and utility report carried by a release. */
@@ -47,6 +49,8 @@ export interface RiskReport {
   table: {
     cells: number; primarySuppressed: number; secondarySuppressed: number; rounding: { base: number; mode: string } | null;
     marker: string | null; smallestPublishedCount: number | null; audit: { cells: number; allProtected: boolean; narrowestWidth: number } | null;
+    /** Whether marginal totals are published (protect-table); an aggregate publishes groups only. */
+    totalsPublished: boolean;
   } | null;
   differentialPrivacy: { epsilon: string; mechanism: string; cells: number } | null;
 }
@@ -177,6 +181,24 @@ function tableOptions(step: Extract<PolicyStep, { op: 'protect-table' }>): Table
   };
 }
 
+/** The label rare categories are published under. */
+export const OTHER_LABEL = 'Other';
+
+/** Recodes values of each dimension held by fewer than `min` records to "Other", in place; returns how many distinct values were recoded. */
+function recodeRareCategories(t: DataTable, dimensions: string[], min: number): number {
+  let recoded = 0;
+  for (const d of dimensions) {
+    const i = columnIndex(t, d);
+    const counts = new Map<string, number>();
+    for (const row of t.rows) { const k = cellKey(row[i]); counts.set(k, (counts.get(k) ?? 0) + 1); }
+    const rare = new Set([...counts].filter(([k, n]) => n < min && k !== OTHER_LABEL).map(([k]) => k));
+    if (rare.size === 0) continue;
+    recoded += rare.size;
+    for (const row of t.rows) if (rare.has(cellKey(row[i]))) row[i] = OTHER_LABEL;
+  }
+  return recoded;
+}
+
 /** Noise source of a DP step: injected, secure, or seeded from the policy seed. */
 function dpSource(policy: Policy, index: number, mode: 'secure' | 'seeded', options: RunOptions): RandomSource {
   if (options.dpRandom) return options.dpRandom;
@@ -192,12 +214,34 @@ function runTableStep(s: State, policy: Policy, index: number, options: RunOptio
   s.report.kind = 'table';
   if (step.op === 'aggregate') {
     const out = aggregateRows(t, step.groupBy, step.measures);
-    s.table = { columns: out.columns.map((c, i) => (i < step.groupBy.length ? meta(c) : measureMeta(c))), rows: out.rows };
+    let rows = out.rows;
+    let sizes = out.sizes;
+    if (step.minGroupSize) {
+      const { measure, min } = step.minGroupSize;
+      const at = out.columns.indexOf(measure);
+      if (at < step.groupBy.length) throw new PolicyError(`minGroupSize names "${measure}", which is not a measure of the aggregate step`);
+      const keep = out.rows.map((r) => Number(r[at]) >= min);
+      rows = out.rows.filter((_, i) => keep[i]);
+      // The group size that counts is the named measure (e.g. distinct households), not the records.
+      sizes = rows.map((r) => Number(r[at]));
+      s.outcome.suppressedCells = out.rows.length - rows.length;
+    }
+    // Groups are left out whole and no totals are published, so nothing left out can be recovered.
+    s.report.table = {
+      cells: out.rows.length, primarySuppressed: out.rows.length - rows.length, secondarySuppressed: 0, rounding: null, marker: null,
+      smallestPublishedCount: sizes.length ? Math.min(...sizes) : null, audit: null, totalsPublished: false,
+    };
+    s.table = { columns: out.columns.map((c, i) => (i < step.groupBy.length ? meta(c) : measureMeta(c))), rows };
     return options.budget ?? null;
   }
   if (step.op === 'protect-table') {
+    const protection = tableOptions(step);
+    if (step.rareCategories === 'other') {
+      const min = Math.max(0, ...protection.rules.map((r) => (r.type === 'threshold' ? r.min : r.type === 'dominance' ? r.n + 1 : 2)));
+      s.outcome.rareCategories = { min, recoded: recodeRareCategories(t, step.dimensions, min) };
+    }
     const table = buildProtectedTable(t, step.dimensions, step.measure ?? null);
-    const result = protectTable(table, tableOptions(step), createSeededRandom(policy.seed, `round:${index}`));
+    const result = protectTable(table, protection, createSeededRandom(policy.seed, `round:${index}`));
     const out = protectedRows(result);
     s.table = { columns: out.columns.map((c, i) => (i < step.dimensions.length ? { ...meta(c), type: 'string' as const } : measureMeta(c))), rows: out.rows };
     const shown = result.publishedCount.filter((x): x is number => x !== null && x > 0);
@@ -206,6 +250,7 @@ function runTableStep(s: State, policy: Policy, index: number, options: RunOptio
       cells: table.count.length, primarySuppressed: result.primary, secondarySuppressed: result.secondary, rounding: result.rounding, marker: result.marker,
       smallestPublishedCount: shown.length ? Math.min(...shown) : null,
       audit: audit ? { cells: audit.length, allProtected: audit.every((a) => a.max > a.min), narrowestWidth: audit.length ? Math.min(...audit.map((a) => a.max - a.min)) : Infinity } : null,
+      totalsPublished: true,
     };
     return options.budget ?? null;
   }
@@ -250,7 +295,7 @@ function runTableStep(s: State, policy: Policy, index: number, options: RunOptio
  */
 export function runPolicy(policyInput: unknown, input: DataTableInput, options: RunOptions = {}): PolicyResult {
   const policy = parsePolicy(policyInput);
-  const table = normaliseTable(input);
+  const table = normaliseTable(input, !options.takeRows);
   const n = table.rows.length;
   const qiOf = (t: DataTable): number[] => t.columns.map((c, i) => (c.role === 'quasi_identifier' ? i : -1)).filter((i) => i >= 0);
   const sensOf = (t: DataTable): { index: number; name: string }[] => t.columns.map((c, index) => ({ index, name: c.name, role: c.role })).filter((c) => c.role === 'sensitive');

@@ -53,12 +53,19 @@ export const policyStepSchema = z.discriminatedUnion('op', [
   z.object({
     op: z.literal('aggregate'), groupBy: z.array(z.string()).min(1),
     measures: z.array(z.object({ fn: z.enum(AGGREGATES), column: z.string().optional(), as: z.string().optional() }).strict()).min(1),
+    /** Groups whose named output measure is below `min` are left out (e.g. fewer than 10 households). */
+    minGroupSize: z.object({ measure: z.string().min(1), min: z.number().int().min(1) }).strict().optional(),
   }).strict(),
   z.object({
     op: z.literal('protect-table'), dimensions: z.array(z.string()).min(1).max(3), measure: z.string().optional(),
     preset: z.enum(['ons-10-5', 'nhs-1-7']).optional(), rules: z.array(primaryRuleSchema).optional(), secondary: z.boolean().optional(),
     rounding: z.object({ base: z.number().int().min(1), mode: z.enum(['nearest', 'random']) }).strict().optional(),
     marker: z.string().nullable().optional(), audit: z.boolean().default(false),
+    /**
+     * Category labels are data too: a value of a dimension held by fewer records than the
+     * threshold is published as "Other" (default), so a rare value never appears as a row label.
+     */
+    rareCategories: z.enum(['other', 'keep']).default('other'),
   }).strict(),
   z.object({
     op: z.literal('dp-counts'), dimensions: z.array(z.string()).min(1).max(3), categories: z.record(z.string(), z.array(z.string()).min(1)),
@@ -75,7 +82,8 @@ export const policyStepSchema = z.discriminatedUnion('op', [
 export const policySchema = z.object({
   version: z.literal(1),
   seed: z.string().min(1),
-  steps: z.array(policyStepSchema).min(1),
+  /** No steps: the data is published as it is (allowed by the gate only where the level permits raw output). */
+  steps: z.array(policyStepSchema),
 }).strict();
 
 /** A validated policy (defaults filled in). */

@@ -8,6 +8,10 @@ export interface PolicyOutcome {
   /** Level chosen per quasi-identifier by the k-anonymity search. */
   levels?: Record<string, number>;
   suppressedRecords?: number;
+  /** Groups of an aggregate step left out for being below its minimum group size. */
+  suppressedCells?: number;
+  /** Rare category values of a protected table's dimensions published as "Other". */
+  rareCategories?: { min: number; recoded: number };
 }
 
 const list = (xs: string[]): string => (xs.length <= 1 ? xs.join('') : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`);
@@ -78,12 +82,20 @@ function explainStep(step: PolicyStep, outcome: PolicyOutcome): string[] {
       for (const c of step.criteria) out.push(criterionWords(c));
       return out;
     }
-    case 'aggregate': return [`only totals by ${list(step.groupBy)} are published`];
+    case 'aggregate': {
+      const out = [`only totals by ${list(step.groupBy)} are published`];
+      if (step.minGroupSize) {
+        out.push(`a total is published only where ${step.minGroupSize.measure} is at least ${step.minGroupSize.min}`);
+        if ((outcome.suppressedCells ?? 0) > 0) out.push(`${outcome.suppressedCells} smaller group${outcome.suppressedCells === 1 ? ' was' : 's were'} left out`);
+      }
+      return out;
+    }
     case 'protect-table': {
       const preset = step.preset ? TABLE_PRESETS[step.preset] : undefined;
       const rules = step.rules ?? preset?.rules ?? [];
       const rounding = step.rounding ?? (preset && 'rounding' in preset ? preset.rounding : undefined);
       const out = [`counts by ${list(step.dimensions)} are published with totals`];
+      if ((outcome.rareCategories?.recoded ?? 0) > 0) out.push(`categories held by fewer than ${outcome.rareCategories!.min} records shown as "Other"`);
       for (const r of rules) {
         if (r.type === 'threshold') out.push(`counts under ${r.min} hidden`);
         if (r.type === 'dominance') out.push(`totals where ${r.n} contributor${r.n > 1 ? 's' : ''} make up over ${r.k}% hidden`);

@@ -2,11 +2,11 @@ import { PolicyError } from './privacy.errors';
 import { cellKey, columnIndex, type Cell, type DataTable } from './table.model';
 
 /** Aggregate functions of the group-by step. */
-export const AGGREGATES = ['count', 'sum', 'mean', 'median', 'min', 'max'] as const;
+export const AGGREGATES = ['count', 'count_distinct', 'sum', 'mean', 'median', 'min', 'max'] as const;
 /** One aggregate function (see AGGREGATES). */
 export type Aggregate = (typeof AGGREGATES)[number];
 
-/** One output measure: fn over column (count needs no column), named `as`. */
+/** One output measure: fn over column (count needs no column; count_distinct counts distinct non-empty values), named `as`. */
 export interface MeasureSpec { fn: Aggregate; column?: string; as?: string }
 
 /** The label used for marginal totals in table output. */
@@ -38,8 +38,9 @@ function numeric(v: Cell, column: string): number {
 }
 
 /** Applies one aggregate to a group's numbers. */
-function apply(fn: Aggregate, xs: number[], rows: number): number | null {
+function apply(fn: Aggregate, xs: number[], rows: number, distinct: number): number | null {
   if (fn === 'count') return rows;
+  if (fn === 'count_distinct') return distinct;
   if (xs.length === 0) return null;
   switch (fn) {
     case 'sum': return xs.reduce((a, b) => a + b, 0);
@@ -55,25 +56,31 @@ function apply(fn: Aggregate, xs: number[], rows: number): number | null {
 }
 
 /** Group-by aggregation without protection (count, sum, mean, median, min, max); groups sorted by key. */
-export function aggregateRows(table: DataTable, groupBy: string[], measures: MeasureSpec[]): { columns: string[]; rows: Cell[][] } {
+export function aggregateRows(table: DataTable, groupBy: string[], measures: MeasureSpec[]): { columns: string[]; rows: Cell[][]; sizes: number[] } {
   const g = groupBy.map((c) => columnIndex(table, c));
   const m = measures.map((s) => {
     if (s.fn !== 'count' && s.column === undefined) throw new PolicyError(`Aggregate ${s.fn} needs a column`);
     return { ...s, index: s.column === undefined ? -1 : columnIndex(table, s.column) };
   });
-  const groups = new Map<string, { key: string[]; rows: number; values: number[][] }>();
+  const groups = new Map<string, { key: string[]; rows: number; values: number[][]; distinct: Set<string>[] }>();
   for (const row of table.rows) {
     const key = g.map((i) => cellKey(row[i]));
     const id = JSON.stringify(key);
     let grp = groups.get(id);
-    if (grp === undefined) { grp = { key, rows: 0, values: m.map(() => []) }; groups.set(id, grp); }
+    if (grp === undefined) { grp = { key, rows: 0, values: m.map(() => []), distinct: m.map(() => new Set<string>()) }; groups.set(id, grp); }
     grp.rows++;
-    m.forEach((s, i) => { if (s.index >= 0 && row[s.index] !== null && row[s.index] !== '') grp.values[i].push(numeric(row[s.index], s.column as string)); });
+    m.forEach((s, i) => {
+      if (s.index < 0 || row[s.index] === null || row[s.index] === '') return;
+      if (s.fn === 'count_distinct') grp.distinct[i].add(cellKey(row[s.index]));
+      else grp.values[i].push(numeric(row[s.index], s.column as string));
+    });
   }
   const sorted = [...groups.values()].sort((a, b) => compareKeys(a.key, b.key));
   return {
     columns: [...groupBy, ...m.map((s) => s.as ?? (s.column ? `${s.fn}_${s.column}` : s.fn))],
-    rows: sorted.map((grp) => [...grp.key, ...m.map((s, i) => apply(s.fn, grp.values[i], grp.rows))]),
+    rows: sorted.map((grp) => [...grp.key, ...m.map((s, i) => apply(s.fn, grp.values[i], grp.rows, grp.distinct[i].size))]),
+    /** Records per group. */
+    sizes: sorted.map((grp) => grp.rows),
   };
 }
 

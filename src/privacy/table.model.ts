@@ -33,9 +33,13 @@ export interface DataTableInput {
 }
 
 /** Converts object rows to array rows and checks widths, so every step can index by position. */
-export function normaliseTable(input: DataTableInput): DataTable {
+export function normaliseTable(input: DataTableInput, copy = true): DataTable {
   const names = input.columns.map((c) => c.name);
   if (new Set(names).size !== names.length) throw new PolicyError('Column names must be unique');
+  if (!copy && input.rows.every((r) => Array.isArray(r) && r.length === names.length)) {
+    // The caller hands the rows over (a policy worker): no second copy of a large table.
+    return { columns: input.columns.map((c) => ({ ...c })), rows: input.rows as Cell[][] };
+  }
   const rows: Cell[][] = input.rows.map((row, i) => {
     if (Array.isArray(row)) {
       if (row.length !== names.length) throw new PolicyError(`Row ${i + 1} has ${row.length} values, expected ${names.length}`);
