@@ -3,19 +3,29 @@ import { absolute, urls } from '../http/urls';
 
 /** The API v1's JSON shapes (see src/http/schemas/api.schema.ts): absolute links, public fields only. */
 
-/** A dataset in a list. */
-export function apiSummaryJson(baseUrl: string, d: PublicDatasetSummary) {
+/**
+ * The fields of a dataset summary shared by the API and the public pages' `.json` twins; each adds
+ * its own links (`publisherUrl` is the API's or the HTML publisher page).
+ */
+export function summaryFields(d: PublicDatasetSummary, publisherUrl: string) {
   return {
     slug: d.slug,
     title: d.title,
     summary: d.summary,
-    publisher: { slug: d.publisher.slug, name: d.publisher.name, url: absolute(baseUrl, urls.api(`/publishers/${encodeURIComponent(d.publisher.slug)}`)) },
+    publisher: { slug: d.publisher.slug, name: d.publisher.name, url: publisherUrl },
     licence: d.licenceId,
     sensitivityLevel: d.sensitivityLevel,
     metadataOnly: d.metadataOnly,
     modified: d.modifiedAt,
     published: d.publishedAt,
     downloads: d.downloadCount,
+  };
+}
+
+/** A dataset in a list. */
+export function apiSummaryJson(baseUrl: string, d: PublicDatasetSummary) {
+  return {
+    ...summaryFields(d, absolute(baseUrl, urls.api(`/publishers/${encodeURIComponent(d.publisher.slug)}`))),
     links: {
       self: absolute(baseUrl, urls.api(`/datasets/${encodeURIComponent(d.slug)}`)),
       html: absolute(baseUrl, urls.dataset(d.slug)),

@@ -1,5 +1,5 @@
 import type { CellValue, ColumnSchema, SensitivityLevel } from './table-schema';
-import { searchCatalogue, summaryFromRow } from '../db/catalogue-search';
+import { readPublicGeneration, searchCatalogue, searchCatalogueFacets, searchCataloguePage, summaryFromRow, type SearchFacets } from '../db/catalogue-search';
 import { readRowBatch } from '../db/data-table';
 import type { DbOrTrx } from '../db/knex';
 import { SearchCache } from './search-cache';
@@ -46,19 +46,114 @@ function releaseFromRow(r: Record<string, unknown>): PublicRelease {
 
 /** The public catalogue's generation: it changes whenever anything is published or withdrawn. */
 export async function publicGeneration(db: DbOrTrx): Promise<number> {
-  const row = (await db('pub_generation').where({ id: 1 }).first('generation')) as { generation: number | string } | undefined;
-  return Number(row?.generation ?? 0);
+  return readPublicGeneration(db);
 }
 
-/** Searches the public catalogue, through a result cache when one is given. */
-export async function searchPublicDatasets(db: DbOrTrx, query: SearchQuery, cache?: SearchCache): Promise<SearchResult> {
-  if (!cache || cache.maxEntries <= 0) return searchCatalogue(db, query);
-  const key = SearchCache.key(await publicGeneration(db), query);
-  const hit = cache.get(key);
+/**
+ * The search caches of one database handle, shared by the pages, the API and CKAN. Results (which
+ * carry download counts) live for the result TTL; facet counts and totals change only with the
+ * catalogue, so they live per generation (the long TTL only bounds a relabelled publisher or
+ * theme), and those of the whole catalogue are kept aside so browsing never recounts them.
+ * Concurrent misses for one key share one query. A transaction handle gets caches of its own, so
+ * what it sees before commit never reaches other requests.
+ */
+interface SearchCaches {
+  results: SearchCache;
+  facets: SearchCache;
+  everything?: { generation: number; facets: Promise<SearchFacets> };
+  pending: Map<string, Promise<unknown>>;
+}
+
+const searchCaches = new WeakMap<DbOrTrx, SearchCaches>();
+const defaultSearchCacheSize = 500;
+/** How long facet counts of one generation are kept (they change only when the generation does). */
+const facetTtlMs = 10 * 60_000;
+
+/** Sets the size of a database's search caches (PLAZA_SEARCH_CACHE; 0 turns caching off). */
+export function configureSearchCache(db: DbOrTrx, maxEntries: number): void {
+  searchCaches.set(db, { results: new SearchCache(maxEntries), facets: new SearchCache(maxEntries, facetTtlMs), pending: new Map() });
+}
+
+function cachesOf(db: DbOrTrx): SearchCaches {
+  let caches = searchCaches.get(db);
+  if (!caches) {
+    configureSearchCache(db, defaultSearchCacheSize);
+    caches = searchCaches.get(db)!;
+  }
+  return caches;
+}
+
+/** Runs `load` once for concurrent callers of the same key. */
+function singleFlight<T>(caches: SearchCaches, key: string, load: () => Promise<T>): Promise<T> {
+  const running = caches.pending.get(key) as Promise<T> | undefined;
+  if (running) return running;
+  const p = load().finally(() => caches.pending.delete(key));
+  caches.pending.set(key, p);
+  return p;
+}
+
+const noFilters = (query: SearchQuery) => Object.values(query.filters).every((v) => v.length === 0);
+
+/** Facet counts of a query at a generation, from the cache when possible. */
+async function cachedFacets(db: DbOrTrx, caches: SearchCaches, generation: number, query: SearchQuery): Promise<SearchFacets> {
+  if (query.q.trim() === '' && noFilters(query)) {
+    if (caches.everything?.generation !== generation) {
+      const facets = searchCatalogueFacets(db, query);
+      caches.everything = { generation, facets };
+      facets.catch(() => {
+        if (caches.everything?.facets === facets) caches.everything = undefined;
+      });
+    }
+    return caches.everything.facets;
+  }
+  const key = 'facets|' + SearchCache.key(generation, { ...query, sort: 'relevance', page: 1, perPage: 0 });
+  const hit = caches.facets.get(key);
   if (hit) return hit;
-  const result = await searchCatalogue(db, query);
-  cache.set(key, result);
-  return result;
+  return singleFlight(caches, key, async () => {
+    const facets = await searchCatalogueFacets(db, query);
+    caches.facets.set(key, { ...facets, results: [] });
+    return facets;
+  });
+}
+
+/**
+ * Searches the public catalogue through the database's search caches (see SearchCaches). A cached
+ * result is returned as the same object until it expires or the generation changes, so values
+ * derived from it can be memoised with `derivedFrom`.
+ */
+export async function searchPublicDatasets(db: DbOrTrx, query: SearchQuery): Promise<SearchResult> {
+  const caches = cachesOf(db);
+  if (caches.results.maxEntries <= 0) return searchCatalogue(db, query);
+  const generation = await publicGeneration(db);
+  const key = SearchCache.key(generation, query);
+  const hit = caches.results.get(key);
+  if (hit) return hit;
+  return singleFlight(caches, 'results|' + key, async () => {
+    const facets = await cachedFacets(db, caches, generation, query);
+    const result: SearchResult = { ...facets, results: facets.searchable ? await searchCataloguePage(db, query) : [] };
+    caches.results.set(key, result);
+    return result;
+  });
+}
+
+const derived = new WeakMap<object, Map<string, Promise<unknown>>>();
+
+/**
+ * Memoises a value derived from a search result (rendered HTML, a JSON body, CKAN dictionaries) for
+ * as long as that result object lives: a new generation or an expired entry gives a new result
+ * object, and what was derived from the old one goes with it. `key` must name everything else the
+ * value depends on (the view, the base path, paging).
+ */
+export function derivedFrom<T>(result: SearchResult, key: string, compute: () => Promise<T> | T): Promise<T> {
+  let values = derived.get(result);
+  if (!values) derived.set(result, (values = new Map()));
+  let value = values.get(key) as Promise<T> | undefined;
+  if (!value) {
+    value = Promise.resolve().then(compute);
+    values.set(key, value);
+    value.catch(() => values.delete(key));
+  }
+  return value;
 }
 
 /** The most recently updated public datasets. */
@@ -82,53 +177,101 @@ export async function catalogueCounts(db: DbOrTrx): Promise<{ datasets: number; 
   return { datasets: Number(d.n), publishers: Number(p.n), releases: Number(r.n), rows: Number(r.rows ?? 0) };
 }
 
-/** A public dataset with its metadata and release history, or undefined if it is not public. */
-export async function getPublicDataset(db: DbOrTrx, slug: string): Promise<PublicDataset | undefined> {
-  const row = await db('pub_datasets as d')
+const detailColumns = [
+  ...summaryColumns,
+  'd.description',
+  'd.update_frequency',
+  'd.temporal_start',
+  'd.temporal_end',
+  'd.spatial_coverage',
+  'd.contact_name',
+  'd.contact_email',
+  'd.access_request',
+  'd.created_at',
+  'l.title as licence_title',
+  'l.url as licence_url',
+  'l.is_open as licence_is_open',
+];
+
+type DatasetFilter = { slugs: string[] } | { ids: number[] };
+
+/**
+ * Public datasets with their metadata and release history, in the order asked for (missing ones
+ * left out): five queries however many datasets — the rows, then themes, keywords, formats and
+ * releases of all of them at once.
+ */
+async function loadPublicDatasets(db: DbOrTrx, which: DatasetFilter): Promise<PublicDataset[]> {
+  const wanted: Array<string | number> = 'slugs' in which ? which.slugs : which.ids;
+  if (wanted.length === 0) return [];
+  const rows = (await db('pub_datasets as d')
     .join('publishers as p', 'p.id', 'd.publisher_id')
     .join('licences as l', 'l.id', 'd.licence_id')
-    .where('d.slug', slug)
-    .first([
-      ...summaryColumns,
-      'd.description',
-      'd.update_frequency',
-      'd.temporal_start',
-      'd.temporal_end',
-      'd.spatial_coverage',
-      'd.contact_name',
-      'd.contact_email',
-      'd.access_request',
-      'd.created_at',
-      'l.title as licence_title',
-      'l.url as licence_url',
-      'l.is_open as licence_is_open',
-    ]);
-  if (!row) return undefined;
-  const id = Number(row.id);
+    .whereIn('slugs' in which ? 'd.slug' : 'd.id', wanted)
+    .select(detailColumns)) as Array<Record<string, unknown>>;
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => Number(r.id));
   const [themes, keywords, formats, releases] = await Promise.all([
-    db('pub_dataset_themes as x').join('themes as t', 't.id', 'x.theme_id').where('x.dataset_id', id).orderBy('t.title').select('t.slug', 't.title'),
-    db('pub_dataset_keywords').where('dataset_id', id).orderBy('keyword').pluck('keyword'),
-    db('pub_dataset_formats').where('dataset_id', id).orderBy('format').pluck('format'),
-    db('pub_releases').where('dataset_id', id).orderBy('version', 'desc'),
+    db('pub_dataset_themes as x').join('themes as t', 't.id', 'x.theme_id').whereIn('x.dataset_id', ids).orderBy('t.title').select('x.dataset_id', 't.slug', 't.title'),
+    db('pub_dataset_keywords').whereIn('dataset_id', ids).orderBy('keyword').select('dataset_id', 'keyword'),
+    db('pub_dataset_formats').whereIn('dataset_id', ids).orderBy('format').select('dataset_id', 'format'),
+    db('pub_releases').whereIn('dataset_id', ids).orderBy('version', 'desc'),
   ]);
-  return {
-    ...summaryFromRow(row),
-    sensitivityLevel: row.sensitivity_level as SensitivityLevel,
-    description: String(row.description),
-    updateFrequency: String(row.update_frequency),
-    temporalStart: row.temporal_start ?? null,
-    temporalEnd: row.temporal_end ?? null,
-    spatialCoverage: row.spatial_coverage ?? null,
-    contactName: row.contact_name ?? null,
-    contactEmail: row.contact_email ?? null,
-    accessRequest: String(row.access_request ?? ''),
-    createdAt: String(row.created_at),
-    licence: { id: String(row.licence_id), title: String(row.licence_title), url: String(row.licence_url), isOpen: !!row.licence_is_open },
-    themes: themes.map((t: { slug: string; title: string }) => ({ slug: t.slug, title: t.title })),
-    keywords,
-    formats,
-    releases: releases.map(releaseFromRow),
+  const byDataset = <T>(list: Array<Record<string, unknown>>, map: (r: Record<string, unknown>) => T) => {
+    const out = new Map<number, T[]>();
+    for (const r of list) {
+      const id = Number(r.dataset_id);
+      const values = out.get(id);
+      if (values) values.push(map(r));
+      else out.set(id, [map(r)]);
+    }
+    return out;
   };
+  const themesOf = byDataset(themes, (t) => ({ slug: String(t.slug), title: String(t.title) }));
+  const keywordsOf = byDataset(keywords, (k) => String(k.keyword));
+  const formatsOf = byDataset(formats, (f) => String(f.format));
+  const releasesOf = byDataset(releases, releaseFromRow);
+  const found = new Map<string | number, PublicDataset>();
+  for (const row of rows) {
+    const id = Number(row.id);
+    const dataset: PublicDataset = {
+      ...summaryFromRow(row),
+      sensitivityLevel: row.sensitivity_level as SensitivityLevel,
+      description: String(row.description),
+      updateFrequency: String(row.update_frequency),
+      temporalStart: (row.temporal_start as string | null) ?? null,
+      temporalEnd: (row.temporal_end as string | null) ?? null,
+      spatialCoverage: (row.spatial_coverage as string | null) ?? null,
+      contactName: (row.contact_name as string | null) ?? null,
+      contactEmail: (row.contact_email as string | null) ?? null,
+      accessRequest: String(row.access_request ?? ''),
+      createdAt: String(row.created_at),
+      licence: { id: String(row.licence_id), title: String(row.licence_title), url: String(row.licence_url), isOpen: !!row.licence_is_open },
+      themes: themesOf.get(id) ?? [],
+      keywords: keywordsOf.get(id) ?? [],
+      formats: formatsOf.get(id) ?? [],
+      releases: releasesOf.get(id) ?? [],
+    };
+    found.set('slugs' in which ? dataset.slug : id, dataset);
+  }
+  return wanted.map((w) => found.get(w)).filter((d): d is PublicDataset => d !== undefined);
+}
+
+/** A public dataset with its metadata and release history, or undefined if it is not public. */
+export async function getPublicDataset(db: DbOrTrx, slug: string): Promise<PublicDataset | undefined> {
+  const [dataset] = await loadPublicDatasets(db, { slugs: [slug] });
+  return dataset;
+}
+
+/** Public datasets by id with their metadata and release history, in the given order (five queries). */
+export async function getPublicDatasetsByIds(db: DbOrTrx, ids: number[]): Promise<PublicDataset[]> {
+  return loadPublicDatasets(db, { ids });
+}
+
+/** The ids of publishers and themes by slug (CKAN names organizations and groups by id). */
+export async function referenceIds(db: DbOrTrx): Promise<{ publishers: Map<string, number>; themes: Map<string, number> }> {
+  const [publishers, themes] = await Promise.all([db('publishers').select('id', 'slug'), db('themes').select('id', 'slug')]);
+  const bySlug = (rows: Array<{ id: number | string; slug: string }>) => new Map(rows.map((r) => [r.slug, Number(r.id)]));
+  return { publishers: bySlug(publishers), themes: bySlug(themes) };
 }
 
 /** One public release of a dataset by version number. */
@@ -190,13 +333,8 @@ export async function countPublicDatasets(db: DbOrTrx): Promise<number> {
 
 /** Public datasets with full metadata, ordered by id, one page at a time (feeds read the catalogue with this). */
 export async function listPublicDatasetsDetailed(db: DbOrTrx, page: { offset: number; limit: number }): Promise<PublicDataset[]> {
-  const slugs: string[] = await db('pub_datasets').orderBy('id').offset(page.offset).limit(page.limit).pluck('slug');
-  const out: PublicDataset[] = [];
-  for (const slug of slugs) {
-    const d = await getPublicDataset(db, slug);
-    if (d) out.push(d);
-  }
-  return out;
+  const ids: number[] = (await db('pub_datasets').orderBy('id').offset(page.offset).limit(page.limit).pluck('id')).map(Number);
+  return loadPublicDatasets(db, { ids });
 }
 
 /** Slugs of public datasets in slug order, one page at a time (CKAN package_list). */

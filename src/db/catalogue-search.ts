@@ -8,7 +8,7 @@ import type {
 import { facetNames } from '../catalogue/catalogue.types';
 import { searchTerms } from '../catalogue/search-terms';
 import type { SensitivityLevel } from '../catalogue/table-schema';
-import { dialectOf, type DbOrTrx } from './knex';
+import { dialectOf, sqliteFilename, type DbOrTrx } from './knex';
 
 /**
  * Full-text search over the published catalogue: SQLite FTS5 (bm25) and PostgreSQL full-text
@@ -19,14 +19,24 @@ import { dialectOf, type DbOrTrx } from './knex';
 type Binding = string | number;
 
 interface MatchSql {
-  /** FROM clause fragment producing d (pub_datasets) and, with text, a rank column `rk`. */
+  /** FROM clause fragment producing d (pub_datasets) and, when ranked, a rank column `f.rk` (SQLite). */
   from: string;
   where: string[];
   bindings: Binding[];
   hasText: boolean;
 }
 
-function matchSql(db: DbOrTrx, query: SearchQuery, terms: string[]): MatchSql {
+/** bm25 with the column weights title 10 › summary 5 › keywords 4 › publisher/themes 2 › description 1. */
+const bm25 = 'bm25(pub_datasets_fts, 10.0, 5.0, 1.0, 4.0, 2.0, 2.0)';
+
+/** The FTS5 match expression of search terms: every word as a prefix, all required. */
+const ftsMatch = (terms: string[]) => terms.map((t) => `"${t}"*`).join(' ');
+
+/**
+ * The matched set as SQL. `ranked` joins the FTS5 match with its bm25 rank (needed only to order by
+ * relevance); unranked, the match is a plain rowid set, which SQLite computes several times faster.
+ */
+function matchSql(db: DbOrTrx, query: SearchQuery, terms: string[], ranked: boolean): MatchSql {
   const pg = dialectOf(db) === 'pg';
   const bindings: Binding[] = [];
   const where: string[] = [];
@@ -37,10 +47,12 @@ function matchSql(db: DbOrTrx, query: SearchQuery, terms: string[]): MatchSql {
       from = "pub_datasets d CROSS JOIN to_tsquery('english', ?) tq";
       bindings.push(terms.map((t) => `${t}:*`).join(' & '));
       where.push('d.search_vector @@ tq');
+    } else if (ranked) {
+      from = `pub_datasets d JOIN (SELECT rowid AS id, ${bm25} AS rk FROM pub_datasets_fts WHERE pub_datasets_fts MATCH ?) f ON f.id = d.id`;
+      bindings.push(ftsMatch(terms));
     } else {
-      from =
-        'pub_datasets d JOIN (SELECT rowid AS id, bm25(pub_datasets_fts, 10.0, 5.0, 1.0, 4.0, 2.0, 2.0) AS rk FROM pub_datasets_fts WHERE pub_datasets_fts MATCH ?) f ON f.id = d.id';
-      bindings.push(terms.map((t) => `"${t}"*`).join(' '));
+      where.push('d.id IN (SELECT rowid FROM pub_datasets_fts WHERE pub_datasets_fts MATCH ?)');
+      bindings.push(ftsMatch(terms));
     }
   }
   const inList = (values: string[]) => values.map(() => '?').join(',');
@@ -77,8 +89,7 @@ function matchSql(db: DbOrTrx, query: SearchQuery, terms: string[]): MatchSql {
 
 function orderBy(db: DbOrTrx, query: SearchQuery, hasText: boolean): string {
   const pg = dialectOf(db) === 'pg';
-  const sort = query.sort === 'relevance' && !hasText ? 'updated' : query.sort;
-  switch (sort) {
+  switch (effectiveSort(query, hasText)) {
     case 'relevance':
       return pg ? 'ts_rank_cd(d.search_vector, tq) DESC, d.id ASC' : 'f.rk ASC, d.id ASC';
     case 'title':
@@ -90,15 +101,37 @@ function orderBy(db: DbOrTrx, query: SearchQuery, hasText: boolean): string {
   }
 }
 
+/** Relevance needs words to rank by; without them results come most recently updated first. */
+const effectiveSort = (query: SearchQuery, hasText: boolean) => (query.sort === 'relevance' && !hasText ? 'updated' : query.sort);
+
 const keywordFacetLimit = 30;
+
+/** What a search knows independently of sort and page: the total, the facet counts, searchability. */
+export type SearchFacets = Omit<SearchResult, 'results'>;
+
+function emptyFacets(): Record<FacetName, FacetValue[]> {
+  return Object.fromEntries(facetNames.map((n) => [n, [] as FacetValue[]])) as Record<FacetName, FacetValue[]>;
+}
+
+/** A query with text but no searchable words matches nothing (and says so). */
+const unsearchable = (query: SearchQuery, terms: string[]) => query.q.trim() !== '' && terms.length === 0;
 
 /** Runs a catalogue search: one page of results and facet counts over all matches. */
 export async function searchCatalogue(db: DbOrTrx, query: SearchQuery): Promise<SearchResult> {
-  const terms = searchTerms(query.q);
-  const facets = Object.fromEntries(facetNames.map((n) => [n, [] as FacetValue[]])) as Record<FacetName, FacetValue[]>;
-  if (query.q.trim() !== '' && terms.length === 0) return { total: 0, results: [], facets, searchable: false };
+  const facets = await searchCatalogueFacets(db, query);
+  return { ...facets, results: facets.searchable ? await searchCataloguePage(db, query) : [] };
+}
 
-  const m = matchSql(db, query, terms);
+/**
+ * Facet counts (theme, publisher, licence, format, level, keyword) over every match, and the total
+ * (the sum of the level facet: each dataset has one level) — one query. Independent of sort and page.
+ */
+export async function searchCatalogueFacets(db: DbOrTrx, query: SearchQuery): Promise<SearchFacets> {
+  const terms = searchTerms(query.q);
+  const facets = emptyFacets();
+  if (unsearchable(query, terms)) return { total: 0, facets, searchable: false };
+
+  const m = matchSql(db, query, terms, false);
   const whereSql = m.where.length ? ' WHERE ' + m.where.join(' AND ') : '';
   const everything = !m.hasText && m.where.length === 0;
   // Counts are grouped by key first and labelled afterwards; over the whole catalogue the link
@@ -124,14 +157,24 @@ export async function searchCatalogue(db: DbOrTrx, query: SearchQuery): Promise<
     facets[name].sort((a, b) => b.count - a.count || a.label.localeCompare(b.label));
   }
   facets.keyword = facets.keyword.slice(0, keywordFacetLimit);
+  return { total, facets, searchable: true };
+}
 
+const pageColumns = `d.id, d.slug, d.title, d.summary, d.licence_id, d.sensitivity_level, d.metadata_only,
+      d.modified_at, d.published_at, d.download_count, p.slug AS publisher_slug, p.name AS publisher_name`;
+
+/** One page of results in the query's order — one query. */
+export async function searchCataloguePage(db: DbOrTrx, query: SearchQuery): Promise<PublicDatasetSummary[]> {
+  const terms = searchTerms(query.q);
+  if (unsearchable(query, terms)) return [];
   const offset = (query.page - 1) * query.perPage;
-  const pageSql = `SELECT d.id, d.slug, d.title, d.summary, d.licence_id, d.sensitivity_level, d.metadata_only,
-      d.modified_at, d.published_at, d.download_count, p.slug AS publisher_slug, p.name AS publisher_name
+  const m = matchSql(db, query, terms, effectiveSort(query, terms.length > 0) === 'relevance');
+  const whereSql = m.where.length ? ' WHERE ' + m.where.join(' AND ') : '';
+  const pageSql = `SELECT ${pageColumns}
     FROM ${m.from} JOIN publishers p ON p.id = d.publisher_id${whereSql}
     ORDER BY ${orderBy(db, query, m.hasText)} LIMIT ? OFFSET ?`;
   const rows = rowsOf(await db.raw(pageSql, [...m.bindings, query.perPage, offset])) as Array<Record<string, unknown>>;
-  return { total, results: rows.map(summaryFromRow), facets, searchable: true };
+  return rows.map(summaryFromRow);
 }
 
 /** Maps a pub_datasets row joined with its publisher to the summary shape. */
@@ -186,6 +229,54 @@ export async function indexPublicDataset(db: DbOrTrx, id: number, doc: SearchDoc
 export async function unindexPublicDataset(db: DbOrTrx, id: number): Promise<void> {
   if (dialectOf(db) === 'pg') return;
   await db.raw('DELETE FROM pub_datasets_fts WHERE rowid = ?', [id]);
+}
+
+interface GenerationStatement {
+  pluck(on: boolean): GenerationStatement;
+  get(): unknown;
+}
+interface ReadOnlyDatabase {
+  prepare(sql: string): GenerationStatement;
+  pragma(sql: string): unknown;
+  open: boolean;
+}
+
+const generationSql = 'SELECT generation FROM pub_generation WHERE id = 1';
+const generationReaders = new WeakMap<object, GenerationStatement | null>();
+
+/**
+ * The generation statement on a read-only connection of a file database (null for :memory: or a
+ * transaction). Every search asks for the generation first, so this read skips knex's pool and
+ * query machinery; in WAL mode each read sees the last committed generation, exactly as the pooled
+ * connection would.
+ */
+function generationReader(db: DbOrTrx): GenerationStatement | null {
+  const known = generationReaders.get(db);
+  if (known !== undefined) return known;
+  let reader: GenerationStatement | null = null;
+  const filename = (db.client as { connectionSettings?: { filename?: string } }).connectionSettings?.filename;
+  if (dialectOf(db) === 'sqlite' && !db.isTransaction && filename && sqliteFilename(filename) !== ':memory:') {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const Database = require('better-sqlite3') as new (file: string, opts: { readonly: boolean; fileMustExist: boolean }) => ReadOnlyDatabase;
+      const conn = new Database(filename, { readonly: true, fileMustExist: true });
+      conn.pragma('busy_timeout = 10000');
+      conn.pragma('cache_size = 8'); // it reads one row: keep its page cache tiny
+      reader = conn.prepare(generationSql).pluck(true);
+    } catch {
+      reader = null; // e.g. the table does not exist yet: read through knex
+    }
+  }
+  generationReaders.set(db, reader);
+  return reader;
+}
+
+/** The public catalogue's generation: every writer of pub_* tables bumps it in its transaction. */
+export async function readPublicGeneration(db: DbOrTrx): Promise<number> {
+  const reader = generationReader(db);
+  if (reader) return Number(reader.get() ?? 0);
+  const [row] = rowsOf(await db.raw(generationSql)) as Array<{ generation: number | string }>;
+  return Number(row?.generation ?? 0);
 }
 
 /** knex.raw returns rows directly on SQLite and inside `.rows` on PostgreSQL. */

@@ -2,7 +2,7 @@ import { Router, type Request } from 'express';
 import { apiDatasetJson, apiPublisherJson, apiReleaseJson, apiSummaryJson, apiThemeJson } from '../../api/api-json';
 import { cursorNumber, decodeCursor, encodeCursor } from '../../api/cursor';
 import { openApiDocument } from '../../api/openapi';
-import { getPublicDataset, searchPublicDatasets } from '../../catalogue/public-catalogue.repository';
+import { derivedFrom, getPublicDataset, searchPublicDatasets } from '../../catalogue/public-catalogue.repository';
 import { listPublishersWithCounts, listThemesWithCounts } from '../../catalogue/reference.repository';
 import type { Db } from '../../db/knex';
 import { NotFoundError, ValidationError } from '../../errors';
@@ -70,7 +70,7 @@ export function apiRouter(deps: { db: Db; baseUrl: string }): Router {
     const more = page * perPage < result.total;
     const params: QueryRecord = { q: query.q || undefined, sort: (rest.sort as string | undefined) ?? undefined, ...query.filters };
     res.json({
-      data: result.results.map((d) => apiSummaryJson(baseUrl, d)),
+      data: await derivedFrom(result, 'api:summaries', () => result.results.map((d) => apiSummaryJson(baseUrl, d))),
       meta: { q: query.q, sort: query.sort, limit: perPage, total: result.total, facets: result.facets },
       links: { self: self(req), next: more ? api('/datasets', { ...params, cursor: encodeCursor({ p: page + 1, n: perPage }) }) : null },
     });
@@ -146,9 +146,11 @@ export function apiRouter(deps: { db: Db; baseUrl: string }): Router {
 
   router.get('/api', (req, res) => {
     const doc = openApiDocument(baseUrl, String(req.app.locals.serviceName ?? 'Plaza')) as {
-      paths: Record<string, { get: { summary: string; parameters: Array<{ name: string; in: string; description?: string; required: boolean }> } }>;
+      paths: Record<string, Record<string, { summary: string; parameters?: Array<{ name: string; in: string; description?: string; required: boolean }>; tags?: string[] }>>;
     };
-    const endpoints = Object.entries(doc.paths).map(([path, item]) => ({ path: '/api/v1' + path, summary: item.get.summary, parameters: item.get.parameters }));
+    const endpoints = Object.entries(doc.paths).flatMap(([path, item]) =>
+      Object.entries(item).map(([method, op]) => ({ method: method.toUpperCase(), path: '/api/v1' + path, summary: op.summary, parameters: op.parameters ?? [], manage: (op.tags ?? []).includes('manage') })),
+    );
     res.render('api', { title: 'Use the data: API, CKAN and feeds', endpoints, baseUrl });
   });
 

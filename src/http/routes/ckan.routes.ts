@@ -4,11 +4,14 @@ import type { FacetName, PublicDataset, SearchQuery, SearchSort } from '../../ca
 import { facetNames } from '../../catalogue/catalogue.types';
 import {
   countPublicDatasets,
+  derivedFrom,
   findPublicReleaseById,
   getPublicDataset,
+  getPublicDatasetsByIds,
   listPublicDatasetSlugs,
   listPublicKeywords,
   publicDatasetSlugById,
+  referenceIds,
   searchPublicDatasets,
 } from '../../catalogue/public-catalogue.repository';
 import { listLicences, listPublishersWithCounts, listThemesWithCounts } from '../../catalogue/reference.repository';
@@ -91,9 +94,6 @@ export function ckanRouter(deps: { db: Db; baseUrl: string }): Router {
   const { db, baseUrl } = deps;
   const router = Router();
 
-  const themeIdsOf = async () => new Map((await listThemesWithCounts(db)).map((t) => [t.slug, t.id]));
-  const publisherIdsOf = async () => new Map((await listPublishersWithCounts(db)).map((p) => [p.slug, p.id]));
-
   const findPackage = async (idOrName: string): Promise<PublicDataset> => {
     const parsed = parseCkanId(idOrName);
     let slug = idOrName;
@@ -110,9 +110,11 @@ export function ckanRouter(deps: { db: Db; baseUrl: string }): Router {
   };
 
   const packages = async (list: PublicDataset[]) => {
-    const [themeIds, publisherIds] = await Promise.all([themeIdsOf(), publisherIdsOf()]);
-    return list.map((d) => packageDict(baseUrl, d, publisherIds.get(d.publisher.slug) ?? 0, themeIds));
+    const ids = await referenceIds(db);
+    return list.map((d) => packageDict(baseUrl, d, ids.publishers.get(d.publisher.slug) ?? 0, ids.themes));
   };
+  /** Package dictionaries of datasets by id, in order: a fixed number of queries however many. */
+  const packagesByIds = async (ids: number[]) => packages(await getPublicDatasetsByIds(db, ids));
 
   const actions: Record<string, (p: Params) => Promise<unknown>> = {
     package_list: async (p) => {
@@ -139,8 +141,10 @@ export function ckanRouter(deps: { db: Db; baseUrl: string }): Router {
       }
       const query: SearchQuery = { q, filters, sort, page: 1, perPage: Math.max(1, params.start + params.rows) };
       const result = await searchPublicDatasets(db, query);
-      const slugs = result.results.slice(params.start, params.start + params.rows).map((d) => d.slug);
-      const full = (await Promise.all(slugs.map((s) => getPublicDataset(db, s)))).filter((d): d is PublicDataset => !!d);
+      // The dictionaries depend only on the published catalogue: memoised with the (cached) result.
+      const results = await derivedFrom(result, `ckan:packages:${params.start}:${params.rows}`, () =>
+        packagesByIds(result.results.slice(params.start, params.start + params.rows).map((d) => d.id)),
+      );
       const fields = params['facet.field'] ?? [];
       const facets: Record<string, Record<string, number>> = {};
       const searchFacets: Record<string, { title: string; items: Array<{ name: string; display_name: string; count: number }> }> = {};
@@ -154,7 +158,7 @@ export function ckanRouter(deps: { db: Db; baseUrl: string }): Router {
           searchFacets[field] = { title: field, items: values.map((v) => ({ name: v.value, display_name: v.label, count: v.count })) };
         }
       }
-      return { count: result.total, sort: params.sort ?? 'score desc, metadata_modified desc', facets, results: await packages(full), search_facets: searchFacets };
+      return { count: result.total, sort: params.sort ?? 'score desc, metadata_modified desc', facets, results, search_facets: searchFacets };
     },
 
     organization_list: async (p) => {
@@ -172,8 +176,7 @@ export function ckanRouter(deps: { db: Db; baseUrl: string }): Router {
       const dict: Record<string, unknown> = organizationDict(org, org.datasetCount);
       if (include_datasets) {
         const result = await searchPublicDatasets(db, { q: '', filters: { ...emptyFilters(), publisher: [org.slug] }, sort: 'title', page: 1, perPage: 1000 });
-        const full = (await Promise.all(result.results.map((d) => getPublicDataset(db, d.slug)))).filter((d): d is PublicDataset => !!d);
-        dict.packages = await packages(full);
+        dict.packages = await packagesByIds(result.results.map((d) => d.id));
       }
       return dict;
     },

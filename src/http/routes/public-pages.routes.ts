@@ -1,8 +1,10 @@
-import { Router } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { facetNames, type PublicDataset, type PublicRelease, type SearchQuery } from '../../catalogue/catalogue.types';
+import { facetNames, type PublicDataset, type PublicRelease, type SearchQuery, type SearchResult } from '../../catalogue/catalogue.types';
 import {
   catalogueCounts,
+  configureSearchCache,
+  derivedFrom,
   getPublicDataset,
   getPublicRelease,
   previewRows,
@@ -10,7 +12,6 @@ import {
   searchPublicDatasets,
 } from '../../catalogue/public-catalogue.repository';
 import { getPublisherBySlug, getThemeBySlug, listPublishersWithCounts, listThemesWithCounts } from '../../catalogue/reference.repository';
-import { SearchCache } from '../../catalogue/search-cache';
 import type { Db } from '../../db/knex';
 import { NotFoundError } from '../../errors';
 import { page } from '../page';
@@ -26,11 +27,35 @@ export const previewRowCount = 10;
 const slugParam = slugSchema;
 const versionParam = z.coerce.number().int().min(1).max(1_000_000);
 
+const pageCount = (query: SearchQuery, result: SearchResult) => Math.max(1, Math.ceil(result.total / query.perPage));
+
+/** Renders a partial to a string (app locals only: fragments never depend on who is asking). */
+function renderPartial(req: Request, view: string, locals: Record<string, unknown>): Promise<string> {
+  return new Promise((resolve, reject) => req.app.render(view, locals, (err: Error | null, html?: string) => (err ? reject(err) : resolve(html ?? ''))));
+}
+
+/**
+ * The rendered facets and results of a search, memoised with the (cached) result: they depend only
+ * on the query, the result and the page's path, so a cached search renders them once.
+ */
+async function searchFragments(req: Request, query: SearchQuery, result: SearchResult, basePath: string, withFacets: boolean) {
+  const resultsHtml = derivedFrom(result, `html:results:${basePath}`, () =>
+    renderPartial(req, 'partials/results', { query, result, pages: pageCount(query, result), basePath }),
+  );
+  const facetsHtml = withFacets ? derivedFrom(result, `html:facets:${basePath}`, () => renderPartial(req, 'partials/facets', { query, result, action: basePath, facetNames })) : undefined;
+  return { resultsHtml: await resultsHtml, facetsHtml: await facetsHtml };
+}
+
+/** The `.json` twin's body of a search, memoised with the (cached) result. */
+const searchBody = (baseUrl: string, query: SearchQuery, result: SearchResult) => derivedFrom(result, 'json:search', () => searchJson(baseUrl, query, result));
+
+const wantsJson = (res: Response) => res.locals.format === 'json';
+
 /** The public catalogue pages (DESIGN.md §6), each with its `.json` twin. Reads only public data. */
 export function publicPagesRouter(deps: { db: Db; baseUrl: string; searchCacheSize: number }): Router {
   const { db, baseUrl } = deps;
   const router = Router();
-  const searchCache = new SearchCache(deps.searchCacheSize);
+  configureSearchCache(db, deps.searchCacheSize);
 
   const findDataset = async (slug: string): Promise<PublicDataset> => {
     const parsed = slugParam.safeParse(slug);
@@ -54,14 +79,16 @@ export function publicPagesRouter(deps: { db: Db; baseUrl: string; searchCacheSi
     };
   });
 
-  page(router, '/datasets', async (req) => {
+  page(router, '/datasets', async (req, res) => {
     const query = parseInput(searchQuerySchema, req.query);
-    const result = await searchPublicDatasets(db, query, searchCache);
+    const result = await searchPublicDatasets(db, query);
+    const title = query.q ? `Search results for ${query.q.slice(0, 80)}` : 'Datasets';
+    if (wantsJson(res)) return { view: 'datasets', title, json: await searchBody(baseUrl, query, result) };
     return {
       view: 'datasets',
-      title: query.q ? `Search results for ${query.q.slice(0, 80)}` : 'Datasets',
-      locals: { query, result, facetNames, pages: Math.max(1, Math.ceil(result.total / query.perPage)) },
-      json: searchJson(baseUrl, query, result),
+      title,
+      locals: { query, ...(await searchFragments(req, query, result, urls.datasets(), true)) },
+      json: null,
     };
   });
 
@@ -104,19 +131,20 @@ export function publicPagesRouter(deps: { db: Db; baseUrl: string; searchCacheSi
   const listing = async (filter: Partial<SearchQuery['filters']>, reqQuery: unknown) => {
     const base = parseInput(searchQuerySchema, reqQuery);
     const query: SearchQuery = { ...base, filters: { ...base.filters, ...filter } };
-    return { query, result: await searchPublicDatasets(db, query, searchCache) };
+    return { query, result: await searchPublicDatasets(db, query) };
   };
 
-  page(router, '/publishers/:slug', async (req) => {
+  page(router, '/publishers/:slug', async (req, res) => {
     const slug = slugParam.safeParse(req.params.slug);
     const publisher = slug.success ? await getPublisherBySlug(db, slug.data) : undefined;
     if (!publisher) throw new NotFoundError('Publisher not found');
     const { query, result } = await listing({ publisher: [publisher.slug] }, req.query);
+    if (wantsJson(res)) return { view: 'publisher', title: publisher.name, json: { publisher: { ...publisher, id: undefined }, ...(await searchBody(baseUrl, query, result)) } };
     return {
       view: 'publisher',
       title: publisher.name,
-      locals: { publisher, query, result, pages: Math.max(1, Math.ceil(result.total / query.perPage)) },
-      json: { publisher: { ...publisher, id: undefined }, ...searchJson(baseUrl, query, result) },
+      locals: { publisher, ...(await searchFragments(req, query, result, urls.publisher(publisher.slug), false)) },
+      json: null,
     };
   });
 
@@ -130,16 +158,17 @@ export function publicPagesRouter(deps: { db: Db; baseUrl: string; searchCacheSi
     };
   });
 
-  page(router, '/themes/:slug', async (req) => {
+  page(router, '/themes/:slug', async (req, res) => {
     const slug = slugParam.safeParse(req.params.slug);
     const theme = slug.success ? await getThemeBySlug(db, slug.data) : undefined;
     if (!theme) throw new NotFoundError('Theme not found');
     const { query, result } = await listing({ theme: [theme.slug] }, req.query);
+    if (wantsJson(res)) return { view: 'theme', title: theme.title, json: { theme: { ...theme, id: undefined }, ...(await searchBody(baseUrl, query, result)) } };
     return {
       view: 'theme',
       title: theme.title,
-      locals: { theme, query, result, pages: Math.max(1, Math.ceil(result.total / query.perPage)) },
-      json: { theme: { ...theme, id: undefined }, ...searchJson(baseUrl, query, result) },
+      locals: { theme, ...(await searchFragments(req, query, result, urls.theme(theme.slug), false)) },
+      json: null,
     };
   });
 
