@@ -18,6 +18,7 @@ export const readActions = [
   'user:read',
   'token:list',
   'account:read',
+  'stream:read',
 ] as const;
 export const writeActions = [
   'user:create',
@@ -28,6 +29,14 @@ export const writeActions = [
   'token:create',
   'token:revoke',
   'account:update',
+  'dataset:create',
+  'source:manage',
+  'source:purge',
+  'release:manage',
+  'release:approve',
+  'release:override',
+  'stream:manage',
+  'stream:approve',
 ] as const;
 export type Action = (typeof readActions)[number] | (typeof writeActions)[number];
 
@@ -77,10 +86,22 @@ export function can(actor: Actor, action: Action, resource: Resource): boolean {
     case 'audit:verify':
       // A steward sees their own publishers' share of these collections.
       return actor.role === 'steward' && resource.type === 'publishers';
+    // Stewards of a dataset's publisher read its private side; import and classify its sources;
+    // define its streams, register devices and approve stream policies; create datasets for their
+    // publishers; and take releases through
+    // the workflow (edit the policy, preview, submit, approve another steward's submission, publish,
+    // withdraw). Four eyes is the workflow's rule, not the policy's.
+    case 'stream:read':
+    case 'stream:manage':
+    case 'stream:approve':
     case 'dataset:read_private':
+    case 'dataset:create':
+    case 'source:manage':
+    case 'release:manage':
+    case 'release:approve':
       return actor.role === 'steward' && resource.type === 'dataset' && (actor.publisherIds ?? []).includes(resource.publisherId);
     default:
-      // user:*, audit:checkpoint(s): admins only.
+      // user:*, audit:checkpoint(s), source:purge, release:override: admins only.
       return false;
   }
 }

@@ -1,18 +1,18 @@
 import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import chardet from 'chardet';
-import { parse, type CsvError } from 'csv-parse';
 import iconv from 'iconv-lite';
 import type { ImportConfig } from '../config';
 import { AppError, PayloadTooLargeError } from '../errors';
 import { delimiterNames, sniffDelimiter, type Delimiter } from './delimiter-sniff';
+import { CsvScanError, CsvScanner } from './csv-scan';
 import { ImportInputError } from './import.errors';
 
 /**
  * The byte → record half of an import: size limits, gzip (with decompressed-size and ratio
  * limits), encoding detection (BOM, then strict UTF-8, then chardet for legacy 8-bit encodings,
- * converted with iconv-lite), delimiter sniffing and csv-parse. Everything streams; at most the
- * 64 KiB sniffing sample and one CSV row are held at a time.
+ * converted with iconv-lite), delimiter sniffing and the byte scanner (csv-scan.ts). Everything
+ * streams; at most the 64 KiB sniffing sample, one chunk's records and one CSV row are held.
  */
 
 /** What was found out about the file before its rows were read. */
@@ -156,21 +156,28 @@ export function detectEncoding(head: Buffer, complete: boolean): { encoding: Csv
   return { encoding: legacyEncodings[guess] ?? 'windows-1252', bomLength: 0 };
 }
 
-function csvErrorToImportError(err: CsvError & { records?: number; column?: number | string | null; lines?: number }, limits: ImportConfig): Error {
-  const row = (err.records ?? 0) + 1;
-  const column = typeof err.column === 'number' ? err.column + 1 : undefined;
-  const where = `Row ${row}${column ? `, column ${column}` : ''}`;
-  switch (err.code) {
-    case 'CSV_MAX_RECORD_SIZE':
-      return new PayloadTooLargeError(
-        `${where}: the row is longer than the limit of ${limits.maxFieldBytes * rowLimitFactor} bytes (${rowLimitFactor} × IMPORT_MAX_FIELD_BYTES); a field this long is usually a quote that is never closed`,
-        { row, column, limit: 'IMPORT_MAX_FIELD_BYTES', value: limits.maxFieldBytes },
-      );
-    case 'CSV_QUOTE_NOT_CLOSED':
-      return new ImportInputError(`${where}: a quoted field is not closed before the end of the file`, { row, column, rule: 'unclosed_quote' });
-    default:
-      return new ImportInputError(`${where}: the CSV is malformed (${err.code})`, { row, column, rule: 'csv_syntax' });
+function csvErrorToImportError(err: CsvScanError, limits: ImportConfig): Error {
+  const row = err.records + 1;
+  const column = err.column + 1;
+  const where = `Row ${row}, column ${column}`;
+  if (err.code === 'CSV_MAX_RECORD_SIZE') {
+    return new PayloadTooLargeError(
+      `${where}: the row is longer than the limit of ${limits.maxFieldBytes * rowLimitFactor} bytes (${rowLimitFactor} × IMPORT_MAX_FIELD_BYTES); a field this long is usually a quote that is never closed`,
+      { row, column, limit: 'IMPORT_MAX_FIELD_BYTES', value: limits.maxFieldBytes },
+    );
   }
+  return new ImportInputError(`${where}: a quoted field is not closed before the end of the file`, { row, column, rule: 'unclosed_quote' });
+}
+
+/** Converts text in a legacy or UTF-16 encoding to UTF-8 bytes, chunk by chunk. */
+async function* toUtf8(src: AsyncIterable<Buffer>, encoding: CsvFormat['encoding']): AsyncGenerator<Buffer> {
+  const decoder = iconv.getDecoder(encoding);
+  for await (const chunk of src) {
+    const text = decoder.write(chunk);
+    if (text) yield Buffer.from(text, 'utf8');
+  }
+  const tail = decoder.end();
+  if (tail) yield Buffer.from(tail, 'utf8');
 }
 
 /**
@@ -204,54 +211,26 @@ export async function openCsv(input: AsyncIterable<Buffer>, limits: ImportConfig
       } else yield chunk;
     }
   }
-  let text: NodeJS.ReadableStream & { destroy(err?: Error): void } = Readable.from(withoutBom(), { objectMode: false });
-  if (encoding !== 'utf-8') text = text.pipe(iconv.decodeStream(encoding)).pipe(iconv.encodeStream('utf-8')) as unknown as Readable;
-  const parser = parse({
-    delimiter,
-    record_delimiter: ['\r\n', '\n', '\r'],
-    relax_quotes: true,
-    relax_column_count: true,
-    skip_empty_lines: true,
-    max_record_size: limits.maxFieldBytes * rowLimitFactor,
-  });
-  text.on('error', (e) => parser.destroy(e));
-  text.pipe(parser);
-  const translate = (err: unknown): never => {
-    text.destroy();
-    if (err && typeof err === 'object' && 'code' in err && String((err as CsvError).code).startsWith('CSV_')) throw csvErrorToImportError(err as CsvError, limits);
-    throw err;
-  };
-  let failure: unknown;
-  let parserEnded = false;
-  let wake: (() => void) | undefined;
-  parser.on('readable', () => wake?.());
-  parser.on('end', () => {
-    parserEnded = true;
-    wake?.();
-  });
-  parser.on('error', (e) => {
-    failure = e;
-    wake?.();
-  });
-  /** Records read synchronously while the parser has them, in batches: no promise per row. */
+  const text = encoding === 'utf-8' ? withoutBom() : toUtf8(withoutBom(), encoding);
+  const scanner = new CsvScanner({ delimiter, maxRecordBytes: limits.maxFieldBytes * rowLimitFactor });
+  /** Records in file order, a chunk's worth (at least recordsPerBatch unless the file ends) at a time. */
   async function* batches(): AsyncGenerator<string[][]> {
     try {
-      for (;;) {
-        const batch: string[][] = [];
-        let r: string[] | null;
-        while (batch.length < recordsPerBatch && (r = parser.read() as string[] | null) !== null) batch.push(r);
-        if (batch.length) {
-          yield batch;
-          continue;
+      let out: string[][] = [];
+      for await (const chunk of text) {
+        scanner.push(chunk, out);
+        if (scanner.failure) break;
+        if (out.length >= recordsPerBatch) {
+          yield out;
+          out = [];
         }
-        if (failure) translate(failure);
-        if (parserEnded) return;
-        await new Promise<void>((resolve) => (wake = resolve));
-        wake = undefined;
       }
+      scanner.end(out);
+      // Records before a failure come first, so errors are reported in file order.
+      if (out.length) yield out;
+      if (scanner.failure) throw csvErrorToImportError(scanner.failure, limits);
     } finally {
-      text.destroy();
-      parser.destroy();
+      await text.return(undefined);
     }
   }
   const source = batches();

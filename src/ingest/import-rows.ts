@@ -118,21 +118,29 @@ export type Converted = { ok: true; values: CellValue[] } | { ok: false; column:
 
 /** Converts a fitted record to typed values for the columns. */
 export function convertRecord(rec: string[], columns: ColumnSchema[]): Converted {
-  const values: CellValue[] = new Array(columns.length);
-  for (let i = 0; i < columns.length; i++) {
-    const text = rec[i];
-    const type = columns[i].type;
-    if (type === 'string') {
-      values[i] = text === '' || isMissing(text) ? null : text;
-      continue;
-    }
+  const values: CellValue[] = rec.slice(0, columns.length);
+  const failed = convertInPlace(values, columns, 0);
+  return failed < 0 ? { ok: true, values } : { ok: false, column: failed };
+}
+
+/**
+ * Converts a fitted record's cells in place (text → typed value, missing → null) from column
+ * `from` on, so a row costs no new array. Returns -1 when every cell fits, else the index of the
+ * first cell that does not fit its column's type; that cell and the ones after it are still text,
+ * so the caller can change the column and go on from there.
+ */
+export function convertInPlace(rec: CellValue[], columns: ColumnSchema[], from: number): number {
+  for (let i = from; i < columns.length; i++) {
+    const text = rec[i] as string;
     if (isMissing(text)) {
-      values[i] = null;
+      rec[i] = null;
       continue;
     }
+    const type = columns[i].type;
+    if (type === 'string') continue;
     const v = convertValue(text, type);
-    if (v === undefined) return { ok: false, column: i };
-    values[i] = v;
+    if (v === undefined) return i;
+    rec[i] = v;
   }
-  return { ok: true, values };
+  return -1;
 }

@@ -1,16 +1,17 @@
 import crypto from 'node:crypto';
 import { appendAudit } from '../audit/audit.repository';
-import { getDatasetBySlug, insertDataset, lockDataset, type DatasetRecord } from '../catalogue/dataset.repository';
-import { getPublisherBySlug } from '../catalogue/reference.repository';
+import { getDatasetBySlug, lockDataset, type DatasetRecord } from '../catalogue/dataset.repository';
+import { createDatasetIn } from '../catalogue/dataset.service';
 import type { CellValue, ColumnSchema, ColumnType, SensitivityLevel } from '../catalogue/table-schema';
 import type { ImportConfig } from '../config';
 import { openBulkInserter, type BulkInserter } from '../db/bulk-insert';
 import type { Db, DbOrTrx } from '../db/knex';
+import { findNul } from '../db/data-table';
 import { copyRawRows, widenColumnToText } from '../db/raw-source';
 import { AppError, ConflictError, NotFoundError, ValidationError } from '../errors';
 import { openCsv, type CsvFormat, type OpenedCsv } from './csv-input';
 import { toTableSchema } from './frictionless';
-import { convertRecord, fitRecord, newRowStats, normaliseHeader, rowWarnings, type RowStats } from './import-rows';
+import { convertInPlace, fitRecord, newRowStats, normaliseHeader, rowWarnings, type RowStats } from './import-rows';
 import { ImportInputError } from './import.errors';
 import { detectPersonalData } from './pii-detect';
 import { completeSourceImport, createSource, latestSource, type SourceMode, type SourceRecord, type StoredDetection } from './source.repository';
@@ -78,8 +79,6 @@ async function* hashing(input: AsyncIterable<Buffer>, hash: crypto.Hash): AsyncG
   }
 }
 
-const slugPattern = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
-
 async function resolveDataset(trx: DbOrTrx, input: ImportInput): Promise<{ dataset: DatasetRecord; created: boolean }> {
   const existing = await getDatasetBySlug(trx, input.datasetSlug);
   if (existing) {
@@ -87,63 +86,43 @@ async function resolveDataset(trx: DbOrTrx, input: ImportInput): Promise<{ datas
     return { dataset: existing, created: false };
   }
   if (!input.create) throw new NotFoundError('Dataset not found');
-  if (!slugPattern.test(input.datasetSlug) || input.datasetSlug.length > 100) {
-    throw new ValidationError('The dataset slug must be lower-case letters, digits and single hyphens, at most 100 characters');
-  }
-  const publisher = await getPublisherBySlug(trx, input.create.publisherSlug);
-  if (!publisher) throw new ValidationError(`There is no publisher "${input.create.publisherSlug}"`);
-  const level = input.create.level;
-  const id = await insertDataset(trx, {
+  const dataset = await createDatasetIn(trx, {
     slug: input.datasetSlug,
     title: input.create.title,
-    summary: '',
-    description: '',
-    publisherId: publisher.id,
-    licenceId: level === 'public' ? 'OGL-UK-3.0' : 'other-closed',
-    updateFrequency: 'irregular',
-    temporalStart: null,
-    temporalEnd: null,
-    spatialCoverage: null,
-    contactName: null,
-    contactEmail: null,
-    sensitivityLevel: level,
-    listMetadataOnly: level === 'confidential',
-    accessRequest: '',
-    themeIds: [],
-    keywords: [],
-  });
-  await appendAudit(trx, {
+    publisherSlug: input.create.publisherSlug,
+    level: input.create.level,
     actor: input.actor,
-    action: 'dataset.created',
-    objectType: 'dataset',
-    objectId: id,
     requestId: input.requestId,
     client: input.client,
-    details: { slug: input.datasetSlug, title: input.create.title, publisher: publisher.slug, level, via: 'import' },
+    via: 'import',
   });
-  return { dataset: (await getDatasetBySlug(trx, input.datasetSlug))!, created: true };
+  return { dataset, created: true };
 }
 
 interface Sample {
   records: string[][];
+  /** Records read past the sample (the rest of its last batch), not yet fitted. */
+  extra: string[][];
   complete: boolean;
 }
 
-/** Reads whole batches until IMPORT_SAMPLE_ROWS rows (or 32 M characters) are held. */
+/** Reads IMPORT_SAMPLE_ROWS rows (fewer when they hold more than 32 M characters). */
 async function readSample(opened: OpenedCsv, names: string[], stats: RowStats, limits: ImportConfig): Promise<Sample> {
   const records: string[][] = [];
   let chars = 0;
   const utf8 = opened.format.encoding === 'utf-8';
   while (records.length < limits.sampleRows && chars < maxSampleChars) {
     const r = await opened.batches.next();
-    if (r.done) return { records, complete: true };
-    for (const raw of r.value) {
-      const rec = fitRecord(raw, records.length + 2, names, stats, { maxFieldBytes: limits.maxFieldBytes, utf8 });
+    if (r.done) return { records, extra: [], complete: true };
+    const batch = r.value;
+    for (let k = 0; k < batch.length; k++) {
+      if (records.length >= limits.sampleRows || chars >= maxSampleChars) return { records, extra: batch.slice(k), complete: false };
+      const rec = fitRecord(batch[k], records.length + 2, names, stats, { maxFieldBytes: limits.maxFieldBytes, utf8 });
       for (const f of rec) chars += f.length;
       records.push(rec);
     }
   }
-  return { records, complete: false };
+  return { records, extra: [], complete: false };
 }
 
 function chooseColumns(names: string[], sample: Sample, input: ImportInput, previous: SourceRecord | undefined): { columns: ColumnSchema[]; inferred: ColumnType[]; forced: boolean[] } {
@@ -220,6 +199,16 @@ export async function importCsv(db: Db, limits: ImportConfig, input: ImportInput
       let batch: CellValue[][] = [];
       const flush = async () => {
         if (batch.length === 0) return;
+        // PostgreSQL text cannot hold U+0000: refuse it the same way on both engines, naming the row.
+        const nul = findNul(batch);
+        if (nul) {
+          const row = batchFirstRow + nul.row;
+          throw new ImportInputError(`Row ${row}, column ${nul.column + 1} ("${columns[nul.column].name}"): the text contains a NUL character (U+0000), which Plaza does not store. Remove it from the file and try again.`, {
+            row,
+            column: nul.column + 1,
+            rule: 'nul',
+          });
+        }
         await inserter.insert(batch);
         rows += batch.length;
         batch = [];
@@ -227,6 +216,8 @@ export async function importCsv(db: Db, limits: ImportConfig, input: ImportInput
       };
       const utf8 = opened.format.encoding === 'utf-8';
       let rowNumber = 1;
+      /** The file row (header = row 1) of the first record in the pending batch. */
+      let batchFirstRow = 2;
       const widen = async (index: number) => {
         const col = columns[index];
         if (forced[index]) {
@@ -248,18 +239,17 @@ export async function importCsv(db: Db, limits: ImportConfig, input: ImportInput
       const load = async (recs: string[][], fitted: boolean) => {
         for (const raw of recs) {
           rowNumber++;
-          const rec = fitted ? raw : fitRecord(raw, rowNumber, names, stats, { maxFieldBytes: limits.maxFieldBytes, utf8 });
-          let c = convertRecord(rec, columns);
-          while (!c.ok) {
-            await widen(c.column);
-            c = convertRecord(rec, columns);
-          }
-          batch.push(c.values);
+          const rec: CellValue[] = fitted ? raw : fitRecord(raw, rowNumber, names, stats, { maxFieldBytes: limits.maxFieldBytes, utf8 });
+          for (let failed = convertInPlace(rec, columns, 0); failed >= 0; failed = convertInPlace(rec, columns, failed)) await widen(failed);
+          if (batch.length === 0) batchFirstRow = rowNumber;
+          batch.push(rec);
           if (batch.length >= batchRows) await flush();
         }
       };
       await load(sample.records, true);
       sample.records.length = 0;
+      await load(sample.extra, false);
+      sample.extra.length = 0;
       if (!sample.complete) for await (const recs of opened.batches) await load(recs, false);
       await flush();
       warnings.push(...rowWarnings(stats, names.length));

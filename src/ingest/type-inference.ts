@@ -10,7 +10,6 @@ import type { CellValue, ColumnType } from '../catalogue/table-schema';
 /** Types tried in order; `string` always fits. */
 export const inferenceOrder: readonly ColumnType[] = ['integer', 'number', 'boolean', 'date', 'datetime', 'string'];
 
-const integerPattern = /^-?(0|[1-9][0-9]{0,14})$/;
 const numberPattern = /^-?(0|[1-9][0-9]{0,14})(\.[0-9]{1,15})?([eE][-+]?[0-9]{1,3})?$/;
 const isoDate = /^([0-9]{4})-([0-9]{2})-([0-9]{2})$/;
 const ukDate = /^([0-9]{1,2})\/([0-9]{1,2})\/([0-9]{4})$/;
@@ -21,10 +20,12 @@ const falseWords = new Set(['false', 'no']);
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 
+const daysInMonth = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 function validDate(y: number, m: number, d: number): boolean {
   if (m < 1 || m > 12 || d < 1 || y < 1000) return false;
-  const days = [31, y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-  return d <= days[m - 1];
+  if (m === 2 && y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0)) return d <= 29;
+  return d <= daysInMonth[m - 1];
 }
 
 function validTime(h: number, mi: number, s: number): boolean {
@@ -66,7 +67,89 @@ export function parseDateTime(text: string): string | undefined {
 
 /** True when the raw text is a missing value (empty or only spaces). */
 export function isMissing(text: string): boolean {
-  return text.length === 0 || text.trim().length === 0;
+  if (text.length === 0) return true;
+  const c = text.charCodeAt(0);
+  if (c > 32 && c < 127) return false;
+  return text.trim().length === 0;
+}
+
+/*
+ * Fast paths. Most cells are short, have no surrounding spaces and are in the canonical form of
+ * their type; for those a few character-code checks replace trimming, regular expressions and
+ * string building. Each gives exactly what the general path gives (tested against it).
+ */
+
+/** Printable ASCII other than space: a value that starts and ends with one has nothing to trim. */
+const solid = (c: number) => c > 32 && c < 127;
+const digit = (t: string, i: number) => {
+  const c = t.charCodeAt(i) - 48;
+  return c >= 0 && c <= 9 ? c : -1;
+};
+/** Two digits at i as a number, or -1. */
+function two(t: string, i: number): number {
+  const a = digit(t, i);
+  const b = digit(t, i + 1);
+  return a < 0 || b < 0 ? -1 : a * 10 + b;
+}
+
+/** `^-?(0|[1-9][0-9]{0,14})$` but not `-0`, as a number; undefined otherwise. Exact: at most 15 digits. */
+function integerValue(t: string): number | undefined {
+  const n = t.length;
+  const neg = t.charCodeAt(0) === 45;
+  let i = neg ? 1 : 0;
+  const digits = n - i;
+  if (digits < 1 || digits > 15) return undefined;
+  if (t.charCodeAt(i) === 48) return digits === 1 && !neg ? 0 : undefined;
+  let v = 0;
+  for (; i < n; i++) {
+    const c = t.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return undefined;
+    v = v * 10 + c;
+  }
+  return neg ? -v : v;
+}
+
+/** `yyyy-mm-dd` at the start of t, checked; undefined when t does not have that shape, false when the date does not exist. */
+function isoDatePrefix(t: string): boolean | undefined {
+  if (t.charCodeAt(4) !== 45 || t.charCodeAt(7) !== 45) return undefined;
+  const hi = two(t, 0);
+  const lo = two(t, 2);
+  const m = two(t, 5);
+  const d = two(t, 8);
+  if (hi < 0 || lo < 0 || m < 0 || d < 0) return undefined;
+  return validDate(hi * 100 + lo, m, d);
+}
+
+/** `yyyy-mm-ddThh:mm:ss` or the same with `Z`: the canonical form, returned as it is. */
+function canonicalDateTime(t: string): string | false | undefined {
+  const n = t.length;
+  if ((n !== 19 && !(n === 20 && t.charCodeAt(19) === 90)) || t.charCodeAt(10) !== 84 || t.charCodeAt(13) !== 58 || t.charCodeAt(16) !== 58) return undefined;
+  const date = isoDatePrefix(t);
+  const h = two(t, 11);
+  const mi = two(t, 14);
+  const s = two(t, 17);
+  if (date === undefined || h < 0 || mi < 0 || s < 0) return undefined;
+  return date && validTime(h, mi, s) ? t : false;
+}
+
+function convertSolid(t: string, type: ColumnType): CellValue | undefined | null {
+  switch (type) {
+    case 'integer':
+      return integerValue(t);
+    case 'boolean':
+      return t === 'true' || t === 'yes' ? true : t === 'false' || t === 'no' ? false : null;
+    case 'date': {
+      if (t.length !== 10) return null;
+      const ok = isoDatePrefix(t);
+      return ok === undefined ? null : ok ? t : undefined;
+    }
+    case 'datetime': {
+      const v = canonicalDateTime(t);
+      return v === undefined ? null : v === false ? undefined : v;
+    }
+    default:
+      return null;
+  }
 }
 
 /**
@@ -75,14 +158,21 @@ export function isMissing(text: string): boolean {
  */
 export function convertValue(text: string, type: ColumnType): CellValue | undefined {
   if (type === 'string') return text;
-  const t = text.trim();
+  const n = text.length;
+  const bare = n > 0 && solid(text.charCodeAt(0)) && solid(text.charCodeAt(n - 1));
+  if (bare) {
+    // null: no fast answer, take the general path.
+    const v = convertSolid(text, type);
+    if (v !== null) return v;
+  }
+  const t = bare ? text : text.trim();
   switch (type) {
     case 'integer':
-      return integerPattern.test(t) && t !== '-0' ? Number(t) : undefined;
+      return integerValue(t);
     case 'number': {
-      if (!numberPattern.test(t) || /^-0(\.0*)?$/.test(t)) return undefined;
-      const n = Number(t);
-      return Number.isFinite(n) ? n : undefined;
+      if (!numberPattern.test(t) || (t.charCodeAt(0) === 45 && t.charCodeAt(1) === 48 && /^-0(\.0*)?$/.test(t))) return undefined;
+      const v = Number(t);
+      return Number.isFinite(v) ? v : undefined;
     }
     case 'boolean': {
       const l = t.toLowerCase();
