@@ -41,7 +41,7 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
-  await knex.schema.alterTable('sources', (t) => {
-    for (const c of added) t.dropColumn(c);
-  });
+  // ALTER TABLE … DROP COLUMN directly: knex's SQLite emulation would rebuild `sources`, which
+  // releases of the workflow reference.
+  for (const c of added) await knex.raw('ALTER TABLE ?? DROP COLUMN ??', ['sources', c]);
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from './errors';
 import { fromRoot } from './paths';
+import { defaultGatePolicy, parseGatePolicy, type GatePolicy } from './publishing/gate-policy';
 
 /** Validated runtime configuration; built once from the environment by loadConfig(). */
 export interface Config {
@@ -25,6 +26,32 @@ export interface Config {
   audit: AuditConfig;
   /** CSV import limits (issue 5). */
   import: ImportConfig;
+  /** Live sensor streams (issue 8). */
+  streams: StreamsConfig;
+  /** The publication gate's thresholds (RELEASE_POLICY_FILE; default: the floors of DESIGN.md §2). */
+  releasePolicy: GatePolicy;
+}
+
+/** Sensor stream ingest, the MQTT subscriber, the release scheduler and the demo simulator. */
+export interface StreamsConfig {
+  /** mqtt://… broker to subscribe to `plaza/streams/+/+` on; unset: no MQTT ingest. */
+  mqttUrl?: string;
+  mqttClientId: string;
+  mqttUsername?: string;
+  mqttPassword?: string;
+  /** Readings per batch (HTTP request or MQTT message). */
+  maxBatch: number;
+  /** Bytes of a request body as sent, and after gzip decompression. */
+  maxBodyBytes: number;
+  maxDecompressedBytes: number;
+  /** ± seconds between a signed timestamp and the server's clock. */
+  signatureWindowSeconds: number;
+  /** How far in the future a reading's time may be. */
+  maxFutureSeconds: number;
+  /** Seconds between scheduler ticks; 0 turns automatic releases off. */
+  tickSeconds: number;
+  /** Feed the demo streams with simulated devices while the server runs. */
+  simulate: boolean;
 }
 
 /** Limits on what one CSV import may contain; anything larger is refused with a 4xx naming the limit. */
@@ -103,6 +130,18 @@ const envSchema = z.object({
   IMPORT_MAX_COLUMNS: z.coerce.number().int().min(1).max(1500, { message: 'must be at most 1500 (PostgreSQL allows 1600 columns per table)' }).default(1000),
   IMPORT_MAX_FIELD_BYTES: z.coerce.number().int().min(16).max(256 * 1024 ** 2).default(1024 ** 2),
   IMPORT_SAMPLE_ROWS: z.coerce.number().int().min(10).max(100000).default(5000),
+  MQTT_URL: z.string().regex(/^mqtts?:\/\//, { message: 'must start with mqtt:// or mqtts://' }).optional(),
+  MQTT_CLIENT_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { message: 'letters, digits, _ and - only' }).default('plaza-ingest'),
+  MQTT_USERNAME: z.string().min(1).optional(),
+  MQTT_PASSWORD: z.string().min(1).optional(),
+  STREAM_MAX_BATCH: z.coerce.number().int().min(1).max(100_000).default(1000),
+  STREAM_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 ** 2).default(1024 ** 2),
+  STREAM_MAX_DECOMPRESSED_BYTES: z.coerce.number().int().min(1024).max(256 * 1024 ** 2).default(8 * 1024 ** 2),
+  STREAM_SIGNATURE_WINDOW: z.coerce.number().int().min(10).max(3600).default(300),
+  STREAM_MAX_FUTURE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
+  STREAM_TICK_SECONDS: z.coerce.number().int().min(0).max(3600).default(15),
+  PLAZA_SIMULATE: z.enum(['0', '1', 'true', 'false']).default('0'),
+  RELEASE_POLICY_FILE: z.string().min(1).optional(),
   REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9:_.-]{1,64}$/, { message: 'letters, digits and : _ . - only' }).default('plaza:'),
 });
 
@@ -121,7 +160,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { ensu
     throw new ConfigError(['PLAZA_SECRET: required when NODE_ENV=production (at least 32 random characters)']);
   }
   const secret = e.PLAZA_SECRET ?? (options.ensureSecret === false ? 'test-secret-'.padEnd(40, 'x') : devSecret(dataDir));
+  const releasePolicy = e.RELEASE_POLICY_FILE ? readReleasePolicy(e.RELEASE_POLICY_FILE) : defaultGatePolicy;
   return {
+    releasePolicy,
     env: e.NODE_ENV,
     port,
     host: e.HOST,
@@ -155,12 +196,42 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { ensu
       maxFieldBytes: e.IMPORT_MAX_FIELD_BYTES,
       sampleRows: e.IMPORT_SAMPLE_ROWS,
     },
+    streams: {
+      mqttUrl: e.MQTT_URL,
+      mqttClientId: e.MQTT_CLIENT_ID,
+      mqttUsername: e.MQTT_USERNAME,
+      mqttPassword: e.MQTT_PASSWORD,
+      maxBatch: e.STREAM_MAX_BATCH,
+      maxBodyBytes: e.STREAM_MAX_BODY_BYTES,
+      maxDecompressedBytes: e.STREAM_MAX_DECOMPRESSED_BYTES,
+      signatureWindowSeconds: e.STREAM_SIGNATURE_WINDOW,
+      maxFutureSeconds: e.STREAM_MAX_FUTURE_SECONDS,
+      // Tests tick the scheduler themselves.
+      tickSeconds: e.NODE_ENV === 'test' && env.STREAM_TICK_SECONDS === undefined ? 0 : e.STREAM_TICK_SECONDS,
+      simulate: e.PLAZA_SIMULATE === '1' || e.PLAZA_SIMULATE === 'true',
+    },
     audit: {
       signingKeyFile: path.resolve(e.AUDIT_SIGNING_KEY ?? path.join(dataDir, 'audit-signing-key.pem')),
       checkpointFile: path.resolve(e.AUDIT_CHECKPOINT_FILE ?? path.join(dataDir, 'audit-checkpoints.jsonl')),
       checkpointIntervalSeconds: e.AUDIT_CHECKPOINT_INTERVAL,
     },
   };
+}
+
+/** Reads the deployment's release policy file: JSON the gate's thresholds come from (docs/releases.md). */
+function readReleasePolicy(file: string): GatePolicy {
+  let json: unknown;
+  try {
+    json = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ConfigError([`RELEASE_POLICY_FILE: cannot read ${file} as JSON (${(err as Error).message})`]);
+  }
+  try {
+    return parseGatePolicy(json);
+  } catch (err) {
+    const issues = err instanceof z.ZodError ? err.issues.map((i) => `${i.path.join('.') || '(file)'} ${i.message}`).join('; ') : (err as Error).message;
+    throw new ConfigError([`RELEASE_POLICY_FILE: ${file}: ${issues}`]);
+  }
 }
 
 /** In development the secret is generated once and kept under the data folder. */

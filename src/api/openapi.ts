@@ -11,6 +11,7 @@ import {
   pageQuerySchema,
   searchEnvelope,
 } from '../http/schemas/api.schema';
+import { createDatasetBody, notesBody, overrideBody, policyBody, reasonBody } from '../http/schemas/release-workflow.schemas';
 
 /**
  * The OpenAPI 3.1 document of API v1, generated from the zod schemas the routes validate with
@@ -71,6 +72,66 @@ const errors = {
   '400': { description: 'A parameter is invalid; the message names it.', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
   '404': { description: 'No such resource.', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
 };
+
+const body = (schema: z.ZodType) => ({ required: true, content: { 'application/json': { schema: schemaOf(schema, 'input') } } });
+const manageErrors = {
+  '400': errors['400'],
+  '401': { description: 'No or an invalid token.', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+  '403': { description: 'Not allowed (e.g. approving what you submitted, a read-only token).', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+  '404': { description: 'No such dataset, or one you may not manage (the same answer).', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+  '409': { description: 'Not possible in the release’s state, or what was approved changed.', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+};
+const workflowOk = { description: 'The dataset’s workflow: source, policy, release in progress with its preview and the gate’s verdict, published versions.', content: { 'application/json': { schema: { type: 'object' } } } };
+const manageSlug = slugPath('slug', 'Dataset slug');
+const manageAction = (operationId: string, summary: string, requestBody?: z.ZodType, extra: Record<string, unknown> = {}) => ({
+  post: { operationId, summary, tags: ['manage'], security: [{ bearer: [] }], parameters: [manageSlug], ...(requestBody ? { requestBody: body(requestBody) } : {}), responses: { '200': workflowOk, ...manageErrors }, ...extra },
+});
+
+/** The stewards' release workflow (`manage` scope): policy → preview → submit → approve → publish → withdraw. */
+function managePaths(): Record<string, unknown> {
+  return {
+    '/manage/datasets': {
+      post: { operationId: 'createDataset', summary: 'Create a (private) dataset for one of your publishers (201)', tags: ['manage'], security: [{ bearer: [] }], requestBody: body(createDatasetBody), responses: { '201': { description: 'The new dataset with its upload and release links' }, ...manageErrors } },
+    },
+    '/manage/datasets/{slug}/sources': {
+      post: { operationId: 'uploadSource', summary: 'Upload a new source version: a streamed text/csv body (gzip accepted) or multipart', tags: ['manage'], security: [{ bearer: [] }], parameters: [manageSlug], requestBody: { required: true, content: { 'text/csv': { schema: { type: 'string' } } } }, responses: { '201': { description: 'The import result: rows, columns, types, detected personal data, suggested level' }, ...manageErrors } },
+    },
+    '/manage/datasets/{slug}/classification': {
+      put: { operationId: 'putClassification', summary: 'Set column roles and the sensitivity level (audited with before and after)', tags: ['manage'], security: [{ bearer: [] }], parameters: [manageSlug], requestBody: { required: true, content: { 'application/json': { schema: { type: 'object' } } } }, responses: { '200': { description: 'The classification' }, ...manageErrors } },
+    },
+    '/manage/datasets/{slug}/policy': {
+      get: { operationId: 'getReleasePolicy', summary: 'The latest release policy and its versions', tags: ['manage'], security: [{ bearer: [] }], parameters: [manageSlug], responses: { '200': workflowOk, ...manageErrors } },
+      put: { operationId: 'putReleasePolicy', summary: 'Save a new policy version; an open release goes back to draft', tags: ['manage'], security: [{ bearer: [] }], parameters: [manageSlug], requestBody: body(policyBody), responses: { '200': workflowOk, ...manageErrors } },
+    },
+    '/manage/datasets/{slug}/release': {
+      get: { operationId: 'getReleaseWorkflow', summary: 'The release in progress, its preview and the gate’s verdict, and the published versions', tags: ['manage'], security: [{ bearer: [] }], parameters: [manageSlug], responses: { '200': workflowOk, ...manageErrors } },
+    },
+    '/manage/datasets/{slug}/preview': {
+      post: {
+        operationId: 'startPreview', summary: 'Run the policy on the current source in a worker (202 with a job to poll, or 200 with the preview when wait=true)', tags: ['manage'], security: [{ bearer: [] }],
+        parameters: [manageSlug, { name: 'wait', in: 'query', required: false, description: 'Wait for the preview and return it', schema: { type: 'boolean' } }],
+        responses: { '200': workflowOk, '202': { description: 'The job; poll links.status' }, '429': { description: 'Too many previews running' }, ...manageErrors },
+      },
+    },
+    '/manage/datasets/{slug}/preview/{job}': {
+      get: { operationId: 'getPreviewJob', summary: 'A preview job’s progress, and the preview when done', tags: ['manage'], security: [{ bearer: [] }], parameters: [manageSlug, { name: 'job', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }], responses: { '200': { description: 'The job' }, ...manageErrors } },
+    },
+    '/manage/datasets/{slug}/release/submit': manageAction('submitRelease', 'Submit the previewed draft for review (the gate must pass)', notesBody),
+    '/manage/datasets/{slug}/release/approve': manageAction('approveRelease', 'Approve (a second steward for personal and special category data); binds the approval to source, policy and seed'),
+    '/manage/datasets/{slug}/release/reject': manageAction('rejectRelease', 'Send the release back to draft with a reason', reasonBody),
+    '/manage/datasets/{slug}/release/publish': manageAction('publishRelease', 'Publish the approved release as the next version (201)', undefined, { responses: { '201': workflowOk, ...manageErrors } }),
+    '/manage/datasets/{slug}/release/overrides': manageAction('overrideGateCheck', 'An administrator overrides an overridable failing check, with a reason (audited as admin.override)', overrideBody),
+    '/manage/datasets/{slug}/releases/{version}/withdraw': {
+      post: {
+        operationId: 'withdrawRelease', summary: 'Withdraw a published version: downloads answer 410 Gone with the public reason', tags: ['manage'], security: [{ bearer: [] }],
+        parameters: [manageSlug, { name: 'version', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } }], requestBody: body(reasonBody), responses: { '200': workflowOk, ...manageErrors },
+      },
+    },
+    '/manage/reviews': {
+      get: { operationId: 'listReviews', summary: 'Releases awaiting approval by the caller, with their preview reports', tags: ['manage'], security: [{ bearer: [] }], responses: { '200': { description: 'The review queue' }, '401': manageErrors['401'] } },
+    },
+  };
+}
 
 /** Builds the OpenAPI document for a deployment. */
 export function openApiDocument(baseUrl: string, title: string): JsonSchema {
@@ -135,8 +196,10 @@ export function openApiDocument(baseUrl: string, title: string): JsonSchema {
       '/themes/{slug}': {
         get: { operationId: 'getTheme', summary: 'One theme', parameters: [slugPath('slug', 'Theme slug')], responses: { '200': ok('The theme', 'ThemeItem'), '404': errors['404'] } },
       },
+      ...managePaths(),
     },
     components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API token (plz_…) with the manage scope, from your account page' } },
       schemas: {
         Dataset: schemaOf(apiDataset, 'output'),
         Release: schemaOf(apiRelease, 'output'),

@@ -7,7 +7,7 @@ import type { Db } from '../db/knex';
 import { csvHeader, csvLine } from '../downloads/csv';
 import { NotFoundError, ValidationError } from '../errors';
 import { insertPublicRelease, writePublicSnapshot } from './publication.repository';
-import { completeRelease, insertRelease, nextReleaseVersion, supersedePublished } from './release.repository';
+import { claimApprovedRelease, completeRelease, insertRelease, nextReleaseVersion, supersedePublished } from './release.repository';
 
 /** Formats every release with data can be downloaded in. */
 export const releaseFormats = ['CSV', 'JSON', 'NDJSON'];
@@ -27,7 +27,30 @@ export interface PublishInput {
   notes?: string;
   statement?: string;
   protection?: Record<string, unknown> | null;
+  /**
+   * Publish this approved release of the workflow instead of creating a new record; with
+   * `approvalHash`, the publish fails unless the release is still approved with exactly that hash.
+   */
+  existingReleaseId?: number;
+  approvalHash?: string;
+  /** Test hook: called after each step (see publishSteps); a throw there must leave no trace. */
+  afterStep?: (step: PublishStep) => void | Promise<void>;
 }
+
+/** The steps of a publish, in order (fault-injection points for tests). */
+export const publishSteps = [
+  'locked',
+  'release_recorded',
+  'table_created',
+  'rows_written',
+  'previous_superseded',
+  'release_completed',
+  'snapshot_written',
+  'public_release_written',
+  'dataset_marked',
+  'audited',
+] as const;
+export type PublishStep = (typeof publishSteps)[number];
 
 /** The published release's figures. */
 export interface PublishedRelease {
@@ -51,22 +74,31 @@ export async function publishRelease(db: Db, input: PublishInput): Promise<Publi
     if (names.has(c.name)) throw new ValidationError(`Column "${c.name}" appears twice`);
     names.add(c.name);
   }
+  const step = async (name: PublishStep) => {
+    if (input.afterStep) await input.afterStep(name);
+  };
   return db.transaction(async (trx) => {
     await lockDataset(trx, input.datasetId);
+    await step('locked');
     const dataset = await getDatasetById(trx, input.datasetId);
     if (!dataset) throw new NotFoundError('Dataset not found');
     const version = await nextReleaseVersion(trx, dataset.id);
-    const releaseId = await insertRelease(trx, {
-      datasetId: dataset.id,
-      state: 'publishing',
-      version,
-      sourceId: input.sourceId ?? null,
-      policy: input.policy ?? null,
-      createdBy: input.actor,
-      notes: input.notes ?? '',
-    });
+    const releaseId =
+      input.existingReleaseId !== undefined
+        ? await claimApprovedRelease(trx, { id: input.existingReleaseId, datasetId: dataset.id, version, approvalHash: input.approvalHash })
+        : await insertRelease(trx, {
+            datasetId: dataset.id,
+            state: 'publishing',
+            version,
+            sourceId: input.sourceId ?? null,
+            policy: input.policy ?? null,
+            createdBy: input.actor,
+            notes: input.notes ?? '',
+          });
+    await step('release_recorded');
     const tableName = `rel_${releaseId}`;
     await createDataTable(trx, tableName, input.columns);
+    await step('table_created');
     const hash = crypto.createHash('sha256');
     const header = csvHeader(input.columns);
     hash.update(header);
@@ -81,9 +113,11 @@ export async function publishRelease(db: Db, input: PublishInput): Promise<Publi
       }
       rowCount += batch.length;
     }
+    await step('rows_written');
     const checksum = hash.digest('hex');
     const publishedAt = new Date().toISOString();
     await supersedePublished(trx, dataset.id);
+    await step('previous_superseded');
     await completeRelease(trx, releaseId, {
       tableName,
       rowCount,
@@ -94,7 +128,9 @@ export async function publishRelease(db: Db, input: PublishInput): Promise<Publi
       risk: input.protection ?? null,
       publishedAt,
     });
+    await step('release_completed');
     await writePublicSnapshot(trx, dataset, { latestReleaseId: releaseId, metadataOnly: false, formats: releaseFormats, publishedAt });
+    await step('snapshot_written');
     await insertPublicRelease(trx, {
       id: releaseId,
       datasetId: dataset.id,
@@ -109,7 +145,9 @@ export async function publishRelease(db: Db, input: PublishInput): Promise<Publi
       notes: input.notes ?? '',
       publishedAt,
     });
+    await step('public_release_written');
     await setDatasetState(trx, dataset.id, 'published', publishedAt);
+    await step('dataset_marked');
     await appendAudit(trx, {
       actor: input.actor,
       action: 'release.published',
@@ -118,6 +156,7 @@ export async function publishRelease(db: Db, input: PublishInput): Promise<Publi
       requestId: input.requestId,
       details: { dataset: dataset.slug, version, rowCount, checksum },
     });
+    await step('audited');
     return { releaseId, version, rowCount, checksum, byteSize, tableName };
   });
 }

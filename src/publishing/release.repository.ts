@@ -1,3 +1,4 @@
+import { ConflictError } from '../errors';
 import type { ColumnSchema } from '../catalogue/table-schema';
 import type { DbOrTrx } from '../db/knex';
 
@@ -27,6 +28,18 @@ export async function insertRelease(
     })
     .returning('id');
   return Number(typeof row === 'object' ? row.id : row);
+}
+
+/**
+ * Moves an approved release of the workflow to "publishing" with its version number, inside the
+ * publish transaction; refuses (409) unless it is still approved — with the given approval hash.
+ */
+export async function claimApprovedRelease(db: DbOrTrx, r: { id: number; datasetId: number; version: number; approvalHash?: string }): Promise<number> {
+  const q = db('releases').where({ id: r.id, dataset_id: r.datasetId, state: 'approved' });
+  if (r.approvalHash !== undefined) void q.andWhere({ approval_hash: r.approvalHash });
+  const n = await q.update({ state: 'publishing', version: r.version });
+  if (n === 0) throw new ConflictError('Not published: the release is no longer approved, or what was approved has changed');
+  return r.id;
 }
 
 /** Records the materialised table and its figures on a release. */

@@ -64,3 +64,21 @@ describe('configuration from the environment', () => {
     assert.equal(c.redisUrl, 'redis://127.0.0.1:6379');
   });
 });
+
+test('RELEASE_POLICY_FILE tightens the gate; loosening below a floor without a recorded reason stops start-up', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plaza-gate-'));
+  const base = { NODE_ENV: 'test' as const, PLAZA_DATA_DIR: dir };
+  const example = path.join(__dirname, '..', '..', 'docs', 'release-policy.example.json');
+  const strict = loadConfig({ ...base, RELEASE_POLICY_FILE: example }, { ensureSecret: false });
+  assert.equal(strict.releasePolicy.personal.k, 10);
+  assert.equal(strict.releasePolicy.specialCategory.maxEpsilon, 0.5);
+  assert.equal(loadConfig(base, { ensureSecret: false }).releasePolicy.personal.k, 5, 'the floors by default');
+  const loose = path.join(dir, 'loose.json');
+  fs.writeFileSync(loose, JSON.stringify({ personal: { k: 3 } }));
+  assert.throws(() => loadConfig({ ...base, RELEASE_POLICY_FILE: loose }, { ensureSecret: false }), /RELEASE_POLICY_FILE: .*loosens personal\.k below the floor/);
+  fs.writeFileSync(loose, JSON.stringify({ personal: { k: 3 }, loosenings: [{ setting: 'personal.k', admin: 'user:1', reason: 'Pilot agreed with the DPO for aggregate-only use' }] }));
+  assert.equal(loadConfig({ ...base, RELEASE_POLICY_FILE: loose }, { ensureSecret: false }).releasePolicy.personal.k, 3);
+  fs.writeFileSync(loose, '{ not json');
+  assert.throws(() => loadConfig({ ...base, RELEASE_POLICY_FILE: loose }, { ensureSecret: false }), /RELEASE_POLICY_FILE: cannot read .* as JSON/);
+  fs.rmSync(dir, { recursive: true, force: true });
+});

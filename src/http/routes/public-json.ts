@@ -1,22 +1,14 @@
 import type { PublicDataset, PublicDatasetSummary, PublicRelease, SearchQuery, SearchResult } from '../../catalogue/catalogue.types';
 import type { CellValue } from '../../catalogue/table-schema';
+import { summaryFields } from '../../api/api-json';
 import { absolute, urls } from '../urls';
 
 /** JSON shapes of the public pages' `.json` twins: public fields only, absolute links. */
 
-/** A dataset in a list. */
+/** A dataset in a list (the fields it shares with the API: src/api/api-json.ts). */
 export function summaryJson(baseUrl: string, d: PublicDatasetSummary) {
   return {
-    slug: d.slug,
-    title: d.title,
-    summary: d.summary,
-    publisher: { ...d.publisher, url: absolute(baseUrl, urls.publisher(d.publisher.slug)) },
-    licence: d.licenceId,
-    sensitivityLevel: d.sensitivityLevel,
-    metadataOnly: d.metadataOnly,
-    modified: d.modifiedAt,
-    published: d.publishedAt,
-    downloads: d.downloadCount,
+    ...summaryFields(d, absolute(baseUrl, urls.publisher(d.publisher.slug))),
     url: absolute(baseUrl, urls.dataset(d.slug)),
     json: absolute(baseUrl, urls.datasetJson(d.slug)),
   };
@@ -42,6 +34,13 @@ export function searchJson(baseUrl: string, query: SearchQuery, result: SearchRe
 }
 
 /** A release with its download links. */
+/** The published protection summary: key figures and checks passed, never a data value. */
+function publicProtectionJson(p: PublicRelease['protection']) {
+  if (!p) return null;
+  const pick = (k: string) => (p[k] === undefined ? null : p[k]);
+  return { level: pick('level'), output: pick('output'), keyFigures: pick('keyFigures') ?? [], figures: pick('figures'), secondStewardApproved: pick('secondStewardApproved') ?? false, checksPassed: pick('checksPassed') ?? [] };
+}
+
 export function releaseSummaryJson(baseUrl: string, slug: string, r: PublicRelease) {
   const live = r.status !== 'withdrawn';
   return {
@@ -52,6 +51,7 @@ export function releaseSummaryJson(baseUrl: string, slug: string, r: PublicRelea
     bytes: r.byteSize,
     checksum: { algorithm: 'sha256', value: r.checksum },
     statement: r.statement,
+    protection: publicProtectionJson(r.protection),
     notes: r.notes,
     withdrawnReason: r.withdrawnReason,
     downloads: r.downloadCount,
