@@ -7,6 +7,8 @@ import { loadConfig, type Config } from './config';
 import { createDb, type Db } from './db/knex';
 import { migrateLatest } from './db/migrate';
 import { createLogger, type Logger } from './logger';
+import type { StreamIngest } from './streams/ingest.service';
+import { startStreamRuntime } from './streams/stream-runtime';
 import { isEmpty, seedDemoCity } from '../seeds/demo-city.seed';
 
 /** How long in-flight requests get to finish after SIGTERM. */
@@ -47,11 +49,15 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
   server.requestTimeout = 5 * 60_000;
   server.headersTimeout = 20_000;
   logger.info({ url: config.baseUrl, port: config.port }, 'Plaza is listening');
+  const address = server.address();
+  const listenPort = typeof address === 'object' && address ? address.port : config.port;
+  const streams = await startStreamRuntime({ db, config, logger, ingest: app.locals.streamIngest as StreamIngest, listenUrl: `http://127.0.0.1:${listenPort}` });
 
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
       logger.info('shutting down');
+      await streams.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const timer = setTimeout(() => server.closeAllConnections(), shutdownGraceMs);

@@ -1,0 +1,148 @@
+import express, { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import type { Config } from '../../config';
+import type { Db } from '../../db/knex';
+import { NotFoundError } from '../../errors';
+import type { StreamIngest } from '../../streams/ingest.service';
+import type { DeviceRecord, StreamRecord } from '../../streams/stream.repository';
+import {
+  addDevice,
+  approveRollupPolicy,
+  createStream,
+  devicesFor,
+  hasStandingApproval,
+  personOf,
+  revokeDeviceCredential,
+  streamsFor,
+  updateRollupPolicy,
+} from '../../streams/stream.service';
+import { actionContext, requireSignedIn } from '../middleware/auth.middleware';
+import { page } from '../page';
+import { parseInput } from '../validate';
+
+/**
+ * Stewards' side of streams: `/manage/streams` pages (list; a stream with its policy, standing
+ * approval and devices; approve; add and revoke devices) and the same under `/api/v1/manage/streams`.
+ */
+
+const slugParam = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/).max(100);
+const optionalNumber = z.preprocess((v) => (v === '' || v === undefined || v === null ? null : Number(v)), z.number().finite().nullable());
+const deviceBody = z.object({
+  key: z.string().min(1).max(63),
+  label: z.string().max(200).optional(),
+  lat: optionalNumber.optional(),
+  lon: optionalNumber.optional(),
+  ward: z.string().max(100).optional().transform((v) => (v ? v : null)),
+});
+const revokeBody = z.object({ reason: z.string().max(500).optional() });
+const approveBody = z.object({ policyVersion: z.coerce.number().int().min(1).optional() });
+
+/** A stream as JSON for stewards. */
+export function streamJson(s: StreamRecord) {
+  return {
+    slug: s.slug,
+    title: s.title,
+    level: s.level,
+    measures: s.measures,
+    rollup: s.rollup,
+    policy: { version: s.policyVersion, definedBy: s.policyBy, definedAt: s.policyAt },
+    approval: s.level === 'personal' ? { standing: hasStandingApproval(s), by: s.approvedBy, at: s.approvedAt, policyVersion: s.approvedPolicyVersion } : null,
+    closedUntil: new Date(s.closedUntil).toISOString(),
+    blockedReason: s.blockedReason,
+    dataset: `/datasets/${s.slug}`,
+    ingest: `/api/v1/streams/${s.slug}/readings`,
+    mqttTopic: `plaza/streams/${s.slug}/<device>`,
+  };
+}
+
+/** A device as JSON for stewards (never its key). */
+export function deviceJson(d: DeviceRecord) {
+  return { key: d.key, label: d.label, lat: d.lat, lon: d.lon, ward: d.ward, createdBy: d.createdBy, createdAt: d.createdAt, revoked: d.revokedAt ? { at: d.revokedAt, by: d.revokedBy } : null };
+}
+
+/** The routes. */
+export function streamsManageRouter(deps: { db: Db; config: Config; ingest: StreamIngest }): Router {
+  const { db, config, ingest } = deps;
+  const router = Router();
+  router.use(['/manage/streams', '/manage/streams.json', '/api/v1/manage/streams'], requireSignedIn);
+  const json = express.json({ limit: '256kb' });
+  const ctx = (req: Request, res: Response) => actionContext(req, res, config);
+  const slugOf = (req: Request) => {
+    const r = slugParam.safeParse(req.params.slug);
+    if (!r.success) throw new NotFoundError('Stream not found');
+    return r.data;
+  };
+
+  page(router, '/manage/streams', async (req, res) => {
+    const streams = await streamsFor(db, ctx(req, res));
+    return { view: 'streams/manage-list', title: 'Your sensor streams', locals: { streams, hasStandingApproval }, json: { streams: streams.map(streamJson) } };
+  });
+
+  page(router, '/manage/streams/:slug', async (req, res) => {
+    const { stream, devices } = await devicesFor(db, ctx(req, res), slugOf(req));
+    return {
+      view: 'streams/manage-stream',
+      title: `Stream: ${stream.title}`,
+      locals: { stream, devices, standing: hasStandingApproval(stream), me: personOf(ctx(req, res).actor) },
+      json: { stream: streamJson(stream), devices: devices.map(deviceJson) },
+    };
+  });
+
+  router.post('/manage/streams/:slug/approval', async (req, res) => {
+    const body = parseInput(approveBody, req.body ?? {}, 'body');
+    await approveRollupPolicy(db, ctx(req, res), slugOf(req), body.policyVersion);
+    res.redirect(303, `/manage/streams/${slugOf(req)}`);
+  });
+
+  router.post('/manage/streams/:slug/devices', async (req, res) => {
+    const body = parseInput(deviceBody, req.body ?? {}, 'body');
+    const { device, credential } = await addDevice(db, ctx(req, res), config.secret, slugOf(req), body);
+    ingest.invalidate(device.key);
+    res.setHeader('Cache-Control', 'no-store');
+    res.status(201).render('streams/device-created', { title: 'Device added', slug: slugOf(req), device, credential, baseUrl: config.baseUrl });
+  });
+
+  router.post('/manage/streams/:slug/devices/:key/revoke', async (req, res) => {
+    const body = parseInput(revokeBody, req.body ?? {}, 'body');
+    const d = await revokeDeviceCredential(db, ctx(req, res), slugOf(req), String(req.params.key), body.reason ?? '');
+    ingest.invalidate(d.key);
+    res.redirect(303, `/manage/streams/${slugOf(req)}`);
+  });
+
+  router.get('/api/v1/manage/streams', async (req, res) => {
+    res.json({ streams: (await streamsFor(db, ctx(req, res))).map(streamJson) });
+  });
+  router.post('/api/v1/manage/streams', json, async (req, res) => {
+    const s = await createStream(db, ctx(req, res), req.body);
+    res.status(201).json({ stream: streamJson(s) });
+  });
+  router.get('/api/v1/manage/streams/:slug', async (req, res) => {
+    const { stream, devices } = await devicesFor(db, ctx(req, res), slugOf(req));
+    res.json({ stream: streamJson(stream), devices: devices.map(deviceJson) });
+  });
+  router.put('/api/v1/manage/streams/:slug/policy', json, async (req, res) => {
+    const s = await updateRollupPolicy(db, ctx(req, res), slugOf(req), req.body);
+    ingest.invalidate();
+    res.json({ stream: streamJson(s) });
+  });
+  router.post('/api/v1/manage/streams/:slug/approval', json, async (req, res) => {
+    const body = parseInput(approveBody, req.body ?? {}, 'body');
+    const s = await approveRollupPolicy(db, ctx(req, res), slugOf(req), body.policyVersion);
+    ingest.invalidate();
+    res.json({ stream: streamJson(s) });
+  });
+  router.post('/api/v1/manage/streams/:slug/devices', json, async (req, res) => {
+    const body = parseInput(deviceBody, req.body ?? {}, 'body');
+    const { device, credential } = await addDevice(db, ctx(req, res), config.secret, slugOf(req), body);
+    ingest.invalidate(device.key);
+    res.setHeader('Cache-Control', 'no-store');
+    res.status(201).json({ device: deviceJson(device), credential, note: 'The credential is shown only now. Store it on the device.' });
+  });
+  router.delete('/api/v1/manage/streams/:slug/devices/:key', json, async (req, res) => {
+    const body = parseInput(revokeBody, req.body ?? {}, 'body');
+    const d = await revokeDeviceCredential(db, ctx(req, res), slugOf(req), String(req.params.key), body.reason ?? '');
+    ingest.invalidate(d.key);
+    res.json({ device: deviceJson(d) });
+  });
+  return router;
+}
