@@ -1,13 +1,18 @@
 import type { Knex } from 'knex';
 import { appendAudit } from '../src/audit/audit.repository';
-import { insertDataset, type NewDataset } from '../src/catalogue/dataset.repository';
+import { getDatasetBySlug, insertDataset, type NewDataset } from '../src/catalogue/dataset.repository';
 import { createPublisher, createTheme } from '../src/catalogue/reference.repository';
 import type { SensitivityLevel } from '../src/catalogue/table-schema';
 import { insertRows } from '../src/db/data-table';
 import type { Db } from '../src/db/knex';
 import { createSource, setSourceRowCount } from '../src/ingest/source.repository';
+import type { Actor } from '../src/auth/actor';
 import { publishRelease } from '../src/publishing/publish.service';
+import { approveRelease, previewRelease, publishApprovedRelease, saveReleasePolicy, submitRelease } from '../src/publishing/release-workflow.service';
+import { publishMetadataOnly } from '../src/publishing/withdraw.service';
+import { demoReleasePolicies } from './lib/demo-policies';
 import * as gen from './lib/demo-data';
+import { seedDemoStreams } from './lib/demo-streams';
 import * as restricted from './lib/restricted-data';
 import { Rng } from './lib/rng';
 
@@ -216,9 +221,11 @@ export async function seedDemoCity(db: Db, options: { seed?: number } = {}): Pro
   let sources = 0;
   for (const d of restrictedDatasets()) {
     const table = d.table(rng);
+    const roles = demoReleasePolicies[d.slug]?.roles ?? {};
+    const columns = table.columns.map((c) => (roles[c.name] ? { ...c, role: roles[c.name] } : c));
     await db.transaction(async (trx) => {
       const id = await insertDataset(trx, newDataset(d, publisherIds.get(d.publisher)!, d.themes.map((t) => themeIds.get(t)!)));
-      const source = await createSource(trx, { datasetId: id, columns: table.columns, filename: `${d.slug}.csv`, createdBy: 'system' });
+      const source = await createSource(trx, { datasetId: id, columns, filename: `${d.slug}.csv`, createdBy: 'system' });
       await insertRows(trx, source.tableName, table.columns, table.rows);
       await setSourceRowCount(trx, source.id, table.rows.length);
       await appendAudit(trx, {
@@ -231,8 +238,41 @@ export async function seedDemoCity(db: Db, options: { seed?: number } = {}): Pro
     });
     sources++;
   }
-  await appendAudit(db, { actor: 'system', action: 'system.seeded', details: { seed: options.seed ?? 20261126, datasets: count, sources } });
-  return { datasets: count, sources };
+  count += await publishProtectedReleases(db);
+  const streams = await seedDemoStreams(db, options.seed ?? 20261126);
+  await appendAudit(db, { actor: 'system', action: 'system.seeded', details: { seed: options.seed ?? 20261126, datasets: count, sources, streams: streams.streams } });
+  return { datasets: count + streams.entries, sources };
+}
+
+/** The demo's two stewards: the second approves what the first submits. */
+const demoSubmitter: Actor = { kind: 'system', id: 'system:demo-steward' };
+const demoApprover: Actor = { kind: 'system', id: 'system:demo-approver' };
+
+/**
+ * Takes each restricted demo source through the release workflow — policy, preview, submit,
+ * approval by a second steward, publish — and lists the confidential register as a description
+ * only. Returns the number of catalogue entries it made.
+ */
+async function publishProtectedReleases(db: Db): Promise<number> {
+  const ctx = { db, secret: 'demo-city-seed', inline: true };
+  let entries = 0;
+  for (const d of restrictedDatasets()) {
+    const dataset = await getDatasetBySlug(db, d.slug);
+    if (!dataset) continue;
+    const demo = demoReleasePolicies[d.slug];
+    if (demo) {
+      await saveReleasePolicy(ctx, { dataset, policy: demo.policy, settings: demo.settings, note: 'Demo policy', actor: demoSubmitter });
+      await previewRelease(ctx, { dataset, actor: demoSubmitter });
+      await submitRelease(ctx, { dataset, actor: demoSubmitter, notes: demo.notes });
+      await approveRelease(ctx, { dataset, actor: demoApprover });
+      await publishApprovedRelease(ctx, { dataset, actor: demoApprover });
+      entries++;
+    } else if (dataset.listMetadataOnly) {
+      await publishMetadataOnly(db, { datasetId: dataset.id, actor: 'system' });
+      entries++;
+    }
+  }
+  return entries;
 }
 
 /** True when the catalogue has no publishers yet (a fresh database). */

@@ -12,6 +12,7 @@ import { errorHandler, notFoundHandler } from './http/middleware/error-handler';
 import { parseQueryString, requestLimits } from './http/middleware/request-limits';
 import { assetsRouter } from './http/routes/assets.routes';
 import { classificationRouter } from './http/routes/classification.routes';
+import { policyEditorRouter } from './http/routes/policy-editor.routes';
 import { apiRouter } from './http/routes/api.routes';
 import { ckanRouter } from './http/routes/ckan.routes';
 import { downloadsRouter } from './http/routes/downloads.routes';
@@ -19,7 +20,12 @@ import { importRouter, uploadIntake } from './http/routes/import.routes';
 import { feedsRouter } from './http/routes/feeds.routes';
 import { publicPagesRouter } from './http/routes/public-pages.routes';
 import { sourcesRouter } from './http/routes/sources.routes';
+import { streamsIngestRouter } from './http/routes/streams-ingest.routes';
+import { streamsManageRouter } from './http/routes/streams-manage.routes';
+import { streamsPublicRouter } from './http/routes/streams-public.routes';
+import { StreamIngest } from './streams/ingest.service';
 import { urls, withQuery } from './http/urls';
+import { releaseWorkflowRouter } from './http/routes/release-workflow.routes';
 import type { Logger } from './logger';
 import { fromRoot } from './paths';
 
@@ -89,9 +95,15 @@ export function createApp(deps: AppDeps): Express {
     next();
   });
   app.use(assetsRouter());
+  // Sensor ingest: devices authenticate with their own signed credentials (no session, no per-IP limit for people).
+  const streamIngest = new StreamIngest(db, config.secret, config.streams, logger);
+  app.locals.streamIngest = streamIngest;
+  app.use(streamsIngestRouter({ ingest: streamIngest, config: config.streams }));
   app.use(uploadIntake());
   mountAccounts(app, { db, config });
-  app.use(importRouter({ db, config }), sourcesRouter({ db, config }), classificationRouter({ db, config }));
+  app.use(importRouter({ db, config }), sourcesRouter({ db, config }), classificationRouter({ db, config }), policyEditorRouter({ db, config }));
+  app.use(releaseWorkflowRouter({ db, config }));
+  app.use(streamsManageRouter({ db, config, ingest: streamIngest }), streamsPublicRouter({ db, baseUrl: config.baseUrl }));
   app.use(downloadsRouter({ db, config }));
   app.use(feedsRouter({ db, baseUrl: config.baseUrl }));
   app.use(apiRouter({ db, baseUrl: config.baseUrl }));

@@ -7,7 +7,9 @@ import { register as registerAudit } from './commands/audit.command';
 import { register as registerDatabase } from './commands/database.command';
 import { register as registerImport } from './commands/import.command';
 import { register as registerProtectTable } from './commands/protect-table.command';
+import { register as registerRelease } from './commands/release.command';
 import { register as registerServe } from './commands/serve.command';
+import { register as registerStream } from './commands/stream.command';
 import { register as registerUser } from './commands/user.command';
 
 /** Builds the `plaza` command with every subcommand registered. */
@@ -16,7 +18,7 @@ export function buildProgram(): Command {
     .description('Plaza: a city open data portal that publishes data safely')
     .showHelpAfterError()
     .exitOverride();
-  for (const register of [registerDatabase, registerServe, registerImport, registerUser, registerAudit, registerAnonymise, registerProtectTable]) {
+  for (const register of [registerDatabase, registerServe, registerImport, registerUser, registerAudit, registerAnonymise, registerProtectTable, registerStream, registerRelease]) {
     register(program);
   }
   return program;

@@ -57,9 +57,18 @@ export const urls = {
   manageSourcePurge: (slug: string, version: number) => `/manage/datasets/${enc(slug)}/sources/${version}/purge`,
   manageClassification: (slug: string) => `/manage/datasets/${enc(slug)}/classification`,
   manageClassificationJson: (slug: string) => `/manage/datasets/${enc(slug)}/classification.json`,
+  managePolicy: (slug: string) => `/manage/datasets/${enc(slug)}/policy`,
+  manageRelease: (slug: string) => `/manage/datasets/${enc(slug)}/release`,
+  manageReleaseAction: (slug: string, action: string) => `/manage/datasets/${enc(slug)}/release/${action}`,
+  managePreviewJob: (slug: string, job: string) => `/manage/datasets/${enc(slug)}/release/preview/${enc(job)}`,
+  manageWithdraw: (slug: string, version: number) => `/manage/datasets/${enc(slug)}/releases/${version}/withdraw`,
+  manageReviews: () => '/manage/reviews',
+  apiManageRelease: (slug: string) => `/api/v1/manage/datasets/${enc(slug)}/release`,
+  apiManagePreviewJob: (slug: string, job: string) => `/api/v1/manage/datasets/${enc(slug)}/preview/${enc(job)}`,
   apiManageSources: (slug: string) => `/api/v1/manage/datasets/${enc(slug)}/sources`,
   apiManageSource: (slug: string, version: number | 'latest') => `/api/v1/manage/datasets/${enc(slug)}/sources/${version}`,
   apiManageClassification: (slug: string) => `/api/v1/manage/datasets/${enc(slug)}/classification`,
+  apiManagePolicy: (slug: string) => `/api/v1/manage/datasets/${enc(slug)}/policy`,
 };
 
 /** The absolute form of a path on this deployment. */

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { createDb } from '../../src/db/knex';
 import { fromRoot } from '../../src/paths';
 
@@ -15,10 +15,14 @@ import { fromRoot } from '../../src/paths';
 /** Where the README's screenshots live; journeys refresh them when PLAZA_UPDATE_SCREENSHOTS=1. */
 export const readmeScreenshotsDir = fromRoot('docs', 'screenshots');
 
-/** Saves a full-page screenshot under `dir`, and under docs/screenshots too when asked to refresh them. */
-export async function screenshot(page: Page, dir: string, name: string, options: { readme?: boolean } = {}): Promise<void> {
+/**
+ * Saves a screenshot under `dir` — the full page, or only the viewport (scrolled so `scrollTo` is
+ * at the top) — and under docs/screenshots too when asked to refresh the README's.
+ */
+export async function screenshot(page: Page, dir: string, name: string, options: { readme?: boolean; viewport?: boolean; scrollTo?: Locator } = {}): Promise<void> {
   fs.mkdirSync(dir, { recursive: true });
-  await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true });
+  if (options.scrollTo) await options.scrollTo.evaluate((el) => el.scrollIntoView({ block: 'start' }));
+  await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: !options.viewport });
   if (options.readme && process.env.PLAZA_UPDATE_SCREENSHOTS === '1') {
     fs.mkdirSync(readmeScreenshotsDir, { recursive: true });
     fs.copyFileSync(path.join(dir, `${name}.png`), path.join(readmeScreenshotsDir, `${name}.png`));
@@ -75,6 +79,30 @@ export function assertCsvEqualsRelease(records: string[][], release: StoredRelea
       const want = text(row[j], c.type);
       if (c.type === 'number' && want !== '') assert.equal(Number(got[j]), Number(want), `row ${i + 1}, ${c.name}`);
       else assert.equal(got[j], want, `row ${i + 1}, ${c.name}`);
+    });
+  });
+}
+
+/**
+ * Asserts that parsed JSON records (a download's array of objects keyed by column name) hold
+ * exactly the stored release: same keys in column order, same number of rows, every value equal
+ * to the stored one (booleans as true/false, null as null, numbers as numbers, text unchanged).
+ */
+export function assertJsonEqualsRelease(records: Array<Record<string, unknown>>, release: StoredRelease): void {
+  const value = (v: unknown, type: string): unknown => {
+    if (v === null || v === undefined) return null;
+    if (type === 'boolean') return v === 1 || v === true;
+    if (typeof v === 'bigint') return Number(v);
+    return v;
+  };
+  assert.equal(records.length, release.rows.length, 'row count');
+  release.rows.forEach((row, i) => {
+    assert.deepEqual(Object.keys(records[i]), release.columns.map((c) => c.name), `row ${i + 1}: keys`);
+    release.columns.forEach((c, j) => {
+      const want = value(row[j], c.type);
+      const got = records[i][c.name];
+      if (typeof want === 'number') assert.equal(Number(got), want, `row ${i + 1}, ${c.name}`);
+      else assert.deepEqual(got, want, `row ${i + 1}, ${c.name}`);
     });
   });
 }

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
+import { demoCatalogue } from '../helpers/demo';
 import { artifactsDir, launchBrowser, startPortal, type PortalProcess } from './browser';
 
 let portal: PortalProcess;
@@ -35,7 +36,9 @@ test('a citizen opens the home page, searches, filters and opens a dataset', asy
   await page.getByLabel('Search datasets').fill('air quality');
   await page.getByRole('button', { name: 'Search' }).click();
   await page.waitForURL(/\/datasets\?q=air\+quality/);
-  assert.match(await page.locator('[role=status]').textContent() ?? '', /2\s+datasets matching/);
+  const matching = demoCatalogue.airQualitySearch.length;
+  assert.match(await page.locator('[role=status]').textContent() ?? '', new RegExp(`${matching}\\s+datasets matching`));
+  for (const slug of demoCatalogue.airQualitySearch) assert.equal(await page.locator(`main a[href="/datasets/${slug}"]`).count(), 1, `${slug} found`);
 
   await page.getByLabel(/Environmental Health/).check();
   await page.getByRole('button', { name: 'Apply filters' }).click();

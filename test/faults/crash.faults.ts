@@ -17,6 +17,8 @@ import { fromRoot } from '../../src/paths';
 import { Rng } from '../../seeds/lib/rng';
 import { faultColumns } from './worker';
 import { datasetInput } from '../helpers/datasets';
+import { loadConfig } from '../../src/config';
+import { importCsv } from '../../src/ingest/import.service';
 
 /**
  * Crash safety: a worker process (worker.ts) writes to a SQLite file — publishing large releases,
@@ -99,11 +101,18 @@ async function freshDatabase(name: string): Promise<string> {
   const db = await createDb('sqlite:' + file);
   await migrateLatest(db);
   const publisher = await createPublisher(db, { slug: 'faults', name: 'Faults' });
-  for (const slug of ['faults-publish', 'faults-audit', 'faults-import']) {
+  for (const slug of ['faults-publish', 'faults-audit', 'faults-import', 'faults-workflow']) {
     await insertDataset(db, datasetInput({ slug, title: slug, publisherId: publisher.id }));
   }
   await db.destroy();
   return file;
+}
+
+/** Writes the CSV the import and workflow scenarios read: n rows in the shape of faultColumns. */
+function writeFaultCsv(file: string, n: number): void {
+  const out = ['id,site,day,value,ok,note'];
+  for (let i = 0; i < n; i++) out.push(`${i + 1},"site ${i % 97}, north",2026-${String(1 + (i % 12)).padStart(2, '0')}-${String(1 + (i % 28)).padStart(2, '0')},${(i * 7919) % 100003 / 100},${i % 3 === 0},note ${i}`);
+  fs.writeFileSync(file, out.join('\n') + '\n');
 }
 
 const count = async (db: Db, table: string) => Number(((await db(table).count({ n: '*' })) as Array<{ n: number }>)[0].n);
@@ -304,9 +313,7 @@ describe('kill -9 at random points', () => {
     const file = await freshDatabase('import');
     const csv = path.join(workDir, 'import.csv');
     const n = Number(process.env.FAULTS_IMPORT_ROWS ?? 30_000);
-    const out = ['id,site,day,value,ok,note'];
-    for (let i = 0; i < n; i++) out.push(`${i + 1},"site ${i % 97}, north",2026-${String(1 + (i % 12)).padStart(2, '0')}-${String(1 + (i % 28)).padStart(2, '0')},${(i * 7919) % 100003 / 100},${i % 3 === 0},note ${i}`);
-    fs.writeFileSync(csv, out.join('\n') + '\n');
+    writeFaultCsv(csv, n);
     const sha = crypto.createHash('sha256').update(fs.readFileSync(csv)).digest('hex');
     const tally = await crashLoop('import', file, {
       workers: 1,
@@ -325,6 +332,35 @@ describe('kill -9 at random points', () => {
     });
     assert.ok(tally.midWrite > 0, 'some kills landed in the middle of an import');
     assert.ok(tally.acked > 0, 'some imports were acknowledged');
+    cliAuditVerify(file);
+  });
+
+  test('(d) during the release workflow (policy, preview, submit, approve, publish of the approved release)', async () => {
+    const file = await freshDatabase('workflow');
+    const csv = path.join(workDir, 'workflow.csv');
+    writeFaultCsv(csv, Number(process.env.FAULTS_WORKFLOW_ROWS ?? 20_000));
+    const setup = await createDb('sqlite:' + file);
+    const limits = loadConfig({ NODE_ENV: 'test', PLAZA_DATA_DIR: workDir }, { ensureSecret: false }).import;
+    await importCsv(setup, limits, { datasetSlug: 'faults-workflow', input: fs.createReadStream(csv), filename: 'workflow.csv', actor: 'faults', mode: 'replace' });
+    await setup.destroy();
+    const tally = await crashLoop('workflow', file, {
+      workers: 1,
+      windowMs: 800,
+      acksBeforeKill: 1,
+      args: (p) => ['workflow', file, `p${p}`],
+      checkAcks: async (db, all) => {
+        for (const [releaseId, version, rowCount, checksum] of all.flatMap((w) => acks(w, 'workflow'))) {
+          const r = (await db('releases').where({ id: Number(releaseId) }).first()) as { version: number; row_count: number; checksum: string; state: string } | undefined;
+          assert.ok(r, `acknowledged release ${releaseId} is missing`);
+          assert.deepEqual([r.version, r.row_count, r.checksum], [Number(version), Number(rowCount), checksum], `release ${releaseId} as acknowledged`);
+          assert.ok(['published', 'superseded'].includes(r.state));
+        }
+        const dataset = (await db('datasets').where({ slug: 'faults-workflow' }).first('id')) as { id: number };
+        const open = await db('releases').where({ dataset_id: dataset.id }).whereIn('state', ['draft', 'in_review', 'approved']).count({ n: '*' });
+        assert.ok(Number((open as Array<{ n: number }>)[0].n) <= 1, 'at most one release in progress');
+      },
+    });
+    assert.ok(tally.acked > 0, 'some workflow publishes were acknowledged');
     cliAuditVerify(file);
   });
 });

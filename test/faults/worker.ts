@@ -5,12 +5,15 @@ import { loadConfig } from '../../src/config';
 import { createDb } from '../../src/db/knex';
 import { importCsv } from '../../src/ingest/import.service';
 import { publishRelease } from '../../src/publishing/publish.service';
+import type { Actor } from '../../src/auth/actor';
+import { getDatasetBySlug } from '../../src/catalogue/dataset.repository';
+import { approveRelease, previewRelease, publishApprovedRelease, saveReleasePolicy, submitRelease } from '../../src/publishing/release-workflow.service';
 
 /**
  * The process the faults suite kills with SIGKILL. It opens the SQLite file the way the portal
  * does and repeats one kind of write for ever, printing `BEGIN …` before each write and `ACK …`
  * only after the write committed — so every ACK line is a promise the database must keep after a
- * crash. Usage: worker <publish|audit|import> <sqlite file> <id> [csv file].
+ * crash. Usage: worker <publish|audit|import|workflow> <sqlite file> <id> [csv file].
  */
 
 const [mode, file, id, csvFile] = process.argv.slice(2);
@@ -74,6 +77,21 @@ async function main() {
       say(`BEGIN import ${id} ${n}`);
       const r = await importCsv(db, limits, { datasetSlug: 'faults-import', input: fs.createReadStream(csvFile), filename: `faults-${n}.csv`, actor: `faults:${id}`, mode: 'replace' });
       say(`ACK import ${r.source.id} ${r.source.version} ${r.source.rows} ${r.sha256}`);
+    } else if (mode === 'workflow') {
+      // The release workflow end to end: a new policy version, preview, submit, a second steward's
+      // approval and the publish of the approved release.
+      const tag = `${id}-${n}`;
+      const ctx = { db, secret: 'faults', inline: true };
+      const steward: Actor = { kind: 'system', id: `faults:${id}:steward` };
+      const approver: Actor = { kind: 'system', id: `faults:${id}:approver` };
+      const dataset = (await getDatasetBySlug(db, 'faults-workflow'))!;
+      say(`BEGIN workflow ${tag}`);
+      await saveReleasePolicy(ctx, { dataset, policy: { version: 1, seed: tag, steps: [{ op: 'drop', columns: ['note'] }] }, actor: steward });
+      await previewRelease(ctx, { dataset, actor: steward });
+      await submitRelease(ctx, { dataset, actor: steward, notes: tag });
+      await approveRelease(ctx, { dataset, actor: approver });
+      const r = await publishApprovedRelease(ctx, { dataset, actor: approver });
+      say(`ACK workflow ${r.releaseId} ${r.version} ${r.rowCount} ${r.checksum} ${tag}`);
     } else {
       throw new Error(`unknown mode ${mode}`);
     }

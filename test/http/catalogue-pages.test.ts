@@ -1,3 +1,5 @@
+import { insertDataset } from '../../src/catalogue/dataset.repository';
+import { datasetInput } from '../helpers/datasets';
 import { demoCatalogue } from '../helpers/demo';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -58,14 +60,24 @@ describe('public pages and their JSON twins', () => {
     assert.equal(json.latestRelease.distributions.csv, 'http://plaza.test/datasets/air-quality-hourly/releases/1/data.csv');
   });
 
-  test('restricted and unpublished datasets are not found', async () => {
-    for (const slug of ['housing-benefit-claims', 'household-smart-meter-readings', 'adult-social-care-service-users', 'community-safety-case-register']) {
-      const html = await request(t.app).get(`/datasets/${slug}`).expect(404);
-      assert.match(html.text, /Page not found/);
-      const json = await request(t.app).get(`/datasets/${slug}.json`).expect(404);
-      assert.deepEqual(json.body.error, { code: 'not_found', message: 'Dataset not found' });
-      assert.equal(json.body.status, 404);
+  test('restricted datasets appear only as their protected release or a description; unpublished datasets are not found', async () => {
+    for (const slug of demoCatalogue.protectedSlugs) {
+      const html = await request(t.app).get(`/datasets/${slug}`).expect(200);
+      assert.match(html.text, /How this data was protected/);
+      const json = (await request(t.app).get(`/datasets/${slug}.json`).expect(200)).body;
+      const fields = json.latestRelease.schema.fields.map((f: { name: string }) => f.name);
+      for (const raw of ['claimant_name', 'claim_ref', 'date_of_birth', 'nhs_number', 'person_id', 'household_id', 'mpan']) assert.ok(!fields.includes(raw), `${slug} publishes ${raw}`);
     }
+    const register = await request(t.app).get(`/datasets/${demoCatalogue.descriptionOnlySlug}`).expect(200);
+    assert.match(register.text, /information\.governance@anytown/);
+    assert.doesNotMatch(register.text, /data\.csv/);
+    const id = await t.db.transaction((trx) => insertDataset(trx, datasetInput({ slug: 'never-published-draft', publisherId: 1 })));
+    assert.ok(id > 0);
+    const html = await request(t.app).get('/datasets/never-published-draft').expect(404);
+    assert.match(html.text, /Page not found/);
+    const json = await request(t.app).get('/datasets/never-published-draft.json').expect(404);
+    assert.deepEqual(json.body.error, { code: 'not_found', message: 'Dataset not found' });
+    assert.equal(json.body.status, 404);
   });
 
   test('unknown pages get a proper 404 page, JSON for .json and /api', async () => {
