@@ -35,3 +35,17 @@ export function spendBudget(budget: PrivacyBudget, release: string, epsilon: num
   }
   return { total: budget.total, spent: [...budget.spent, { release, epsilon: String(epsilon) }] };
 }
+
+/**
+ * The ε each differentially private step of a policy spends, in step order (empty when the
+ * policy has none). Reads stored policy JSON defensively: anything that is not a DP step is ignored.
+ */
+export function policyEpsilons(policy: unknown): string[] {
+  const steps = (policy as { steps?: unknown } | null)?.steps;
+  if (!Array.isArray(steps)) return [];
+  return steps.flatMap((s: unknown) => {
+    const step = s as { op?: unknown; epsilon?: unknown } | null;
+    const dp = step?.op === 'dp-counts' || step?.op === 'dp-sum';
+    return dp && (typeof step.epsilon === 'number' || typeof step.epsilon === 'string') ? [String(step.epsilon)] : [];
+  });
+}

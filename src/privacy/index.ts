@@ -18,7 +18,7 @@ export { protectTable, protectedRows, roundToBase, TABLE_PRESETS, type PrimaryRu
 export { secondarySuppression, PUBLISHED, PRIMARY, SECONDARY } from './secondary-suppression';
 export { auditIntervals, integerRange, type CellInterval } from './interval-audit';
 export { sampleDiscreteLaplace, sampleDiscreteGaussian, bernoulliExpNeg, dpCount, dpSum, toRational, type Rational } from './dp.mechanism';
-export { spendBudget, remainingEpsilon, type PrivacyBudget } from './dp.budget';
+export { spendBudget, remainingEpsilon, policyEpsilons, type PrivacyBudget } from './dp.budget';
 export { pseudonym, type PseudonymScope } from './pseudonymise.transform';
 export { microdataRisk, nonUniformEntropy, type MicrodataRisk, type InformationLoss } from './risk.report';
 export { policySchema, parsePolicy, type Policy, type PolicyInput, type PolicyStep } from './policy.schema';

@@ -9,7 +9,7 @@ import { z } from 'zod';
 /** The floors of DESIGN.md §2; a policy may be stricter, never looser without an admin's reason. */
 export const gateFloors = {
   personal: { k: 5, l: 2, minCellCount: 10, householdMinGroup: 10, householdMaxResolutionMinutes: 1440 },
-  specialCategory: { minCellCount: 10, roundingBase: 5, maxEpsilon: 1 },
+  specialCategory: { minCellCount: 10, roundingBase: 5, maxEpsilon: 1, epsilonBudget: 3 },
 } as const;
 
 const loosening = z.object({ setting: z.string().min(1), reason: z.string().min(20), admin: z.string().min(1) });
@@ -31,6 +31,12 @@ export const gatePolicySchema = z
         minCellCount: z.number().int().min(1).default(gateFloors.specialCategory.minCellCount),
         roundingBase: z.number().int().min(1).default(gateFloors.specialCategory.roundingBase),
         maxEpsilon: z.number().positive().default(gateFloors.specialCategory.maxEpsilon),
+        /**
+         * The total ε a dataset may spend over all its published releases (sequential
+         * composition; withdrawn releases stay spent). Applies to every differentially private
+         * release, whatever the level.
+         */
+        epsilonBudget: z.number().positive().default(gateFloors.specialCategory.epsilonBudget),
       })
       .default({ ...gateFloors.specialCategory }),
     /** Recorded reasons for settings looser than their floor. */
@@ -55,6 +61,7 @@ export function looserThanFloor(p: GatePolicy): string[] {
   if (p.specialCategory.minCellCount < gateFloors.specialCategory.minCellCount) out.push('specialCategory.minCellCount');
   if (p.specialCategory.roundingBase < gateFloors.specialCategory.roundingBase) out.push('specialCategory.roundingBase');
   if (p.specialCategory.maxEpsilon > gateFloors.specialCategory.maxEpsilon) out.push('specialCategory.maxEpsilon');
+  if (p.specialCategory.epsilonBudget > gateFloors.specialCategory.epsilonBudget) out.push('specialCategory.epsilonBudget');
   return out;
 }
 

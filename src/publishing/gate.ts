@@ -94,7 +94,7 @@ function tableChecks(e: GateEvidence, minCount: number, prefix: string, baseRequ
     const eps = t.dp;
     return [
       check(`${prefix}.dp_epsilon`, maxEpsilon !== null && eps.epsilon <= maxEpsilon, `Counts carry differentially private noise with ε = ${eps.epsilon}.`, maxEpsilon === null ? 'Differential privacy is not an accepted protection for this level.' : `ε = ${eps.epsilon} exceeds the limit of ${maxEpsilon} per release.`),
-      check(`${prefix}.dp_budget`, eps.budgetRemaining >= eps.epsilon, 'The dataset has privacy budget left for this release.', `The dataset's remaining privacy budget (${eps.budgetRemaining}) is smaller than ε = ${eps.epsilon}.`),
+      check(`${prefix}.dp_budget`, eps.budgetRemaining >= eps.epsilon, `The dataset has ε = ${eps.budgetRemaining} of its privacy budget left; this release spends ${eps.epsilon}.`, `The dataset's remaining privacy budget (${eps.budgetRemaining}) is smaller than ε = ${eps.epsilon}.`),
     ];
   }
   const checks = [

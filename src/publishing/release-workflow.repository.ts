@@ -1,4 +1,5 @@
 import type { DbOrTrx } from '../db/knex';
+import { policyEpsilons, type PrivacyBudget } from '../privacy/dp.budget';
 import type { ReleaseSettings } from './release-evidence';
 import type { ReleaseState } from './workflow';
 
@@ -137,6 +138,16 @@ export async function getPolicyVersion(db: DbOrTrx, datasetId: number, version: 
 export async function listPolicyVersions(db: DbOrTrx, datasetId: number): Promise<Omit<PolicyVersion, 'policy' | 'settings'>[]> {
   const rows = (await db('release_policies').where({ dataset_id: datasetId }).orderBy('version', 'desc').select('dataset_id', 'version', 'note', 'created_by', 'created_at')) as Record<string, unknown>[];
   return rows.map((r) => ({ datasetId: Number(r.dataset_id), version: Number(r.version), note: String(r.note ?? ''), createdBy: String(r.created_by), createdAt: String(r.created_at) }));
+}
+
+/**
+ * The dataset's differential-privacy ledger: the ε of every DP step of every release that was
+ * ever published (superseded and withdrawn ones included: what was released stays spent).
+ */
+export async function privacyLedger(db: DbOrTrx, datasetId: number, totalEpsilon: number): Promise<PrivacyBudget> {
+  const rows = (await db('releases').where({ dataset_id: datasetId }).whereNotNull('published_at').orderBy('id').select('id', 'version', 'policy_json')) as Record<string, unknown>[];
+  const spent = rows.flatMap((r) => policyEpsilons(parse<unknown>(r.policy_json, null)).map((epsilon, i) => ({ release: `v${String(r.version)}#${i + 1}`, epsilon })));
+  return { total: String(totalEpsilon), spent };
 }
 
 /** The dataset's release that is still in the workflow (draft, in review or approved). */

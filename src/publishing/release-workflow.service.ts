@@ -8,7 +8,7 @@ import { iterateRows } from '../db/data-table';
 import type { Db, DbOrTrx } from '../db/knex';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
 import { latestSource, getSourceVersion, type SourceRecord } from '../ingest/source.repository';
-import { parsePolicy, PolicyError, type Policy } from '../privacy';
+import { parsePolicy, PolicyError, remainingEpsilon, type Policy } from '../privacy';
 import { evaluateGate, overridableChecks, type GateEvidence, type GateVerdict } from './gate';
 import { defaultGatePolicy, type GatePolicy } from './gate-policy';
 import { runPolicyInline, runPolicyJob, type JobProgress, type PolicyJobResult } from './policy-job';
@@ -21,6 +21,7 @@ import {
   insertPolicyVersion,
   latestPolicyVersion,
   openRelease,
+  privacyLedger,
   updateWorkflowRelease,
   type StoredPreview,
   type WorkflowRelease,
@@ -175,9 +176,11 @@ async function runRelease(
 ): Promise<PolicyJobResult> {
   const { source, policy, settings } = inputs;
   const detectedDirect = (source.detection?.columns ?? []).filter((c) => c.suggestedRole === 'direct_identifier').map((c) => c.name);
+  // What the dataset's earlier releases spent of its ε budget: the gate checks this release's ε against the rest.
+  const ledger = await privacyLedger(ctx.db, dataset.id, (ctx.gatePolicy ?? defaultGatePolicy).specialCategory.epsilonBudget);
   const job = {
     policy, columns: engineColumns(source.columns), secrets: policySecrets(ctx.secret), releaseId: `${dataset.slug}:${release.id}`,
-    level: dataset.sensitivityLevel, detectedDirect, settings, budget: null, previewRows: PREVIEW_ROWS, allRows,
+    level: dataset.sensitivityLevel, detectedDirect, settings, budget: null, budgetRemaining: remainingEpsilon(ledger), previewRows: PREVIEW_ROWS, allRows,
   };
   const batches = iterateRows(ctx.reader ?? ctx.db, source.tableName, source.columns, 5000);
   return ctx.inline ? runPolicyInline(job, batches) : runPolicyJob(job, batches, source.rowCount, onProgress);
