@@ -79,6 +79,10 @@ export interface VerificationStatus {
   at: string;
   /** True when only the entries added since the previous check were recomputed. */
   incremental: boolean;
+  /** When every entry was last recomputed from the first one. */
+  fullCheckAt: string;
+  /** Entries recomputed by this check (all of them, for a full check). */
+  checkedEntries: number;
 }
 
 const lastStatus = new WeakMap<Db, VerificationStatus>();
@@ -93,7 +97,14 @@ export async function verificationStatusFor(db: Db, audit: AuditConfig, actor: A
   const previous = lastStatus.get(db);
   const from = !options.full && previous?.result.ok ? { seq: previous.result.entries, hash: previous.result.headHash } : undefined;
   const result = await verifyChain(db, audit, { from });
-  const status = { result, at: new Date().toISOString(), incremental: from !== undefined };
+  const at = new Date().toISOString();
+  const status: VerificationStatus = {
+    result,
+    at,
+    incremental: from !== undefined,
+    fullCheckAt: from !== undefined && previous ? previous.fullCheckAt : at,
+    checkedEntries: from !== undefined && result.ok ? result.entries - from.seq : result.ok ? result.entries : 0,
+  };
   lastStatus.set(db, status);
   return status;
 }

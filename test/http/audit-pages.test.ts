@@ -115,6 +115,15 @@ describe('audit pages', () => {
     assert.equal(full.status, 303);
     const status = await agent.get('/audit.json');
     assert.equal(status.body.verification.ok, true);
+    // After the full check, the page checks only what was appended since, and says so honestly.
+    const fullAt = status.body.verification.fullCheckAt;
+    assert.ok(fullAt);
+    const page = await agent.get('/audit');
+    assert.match(page.text, /Every entry was checked on [^;]+; the [\d,]+ entr(y|ies) added since then (was|were) checked on/);
+    const again = await agent.get('/audit.json');
+    assert.equal(again.body.verification.incremental, true);
+    assert.equal(again.body.verification.fullCheckAt, fullAt, 'the full check keeps its time across incremental ones');
+    assert.ok(again.body.verification.checkedEntries < again.body.verification.entries);
   });
 });
 

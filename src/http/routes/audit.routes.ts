@@ -104,6 +104,8 @@ export function auditRouter(deps: { db: Db; config: Config }): Router {
           entries: status.result.entries,
           at: status.at,
           incremental: status.incremental,
+          fullCheckAt: status.fullCheckAt,
+          checkedEntries: status.checkedEntries,
           ...(status.result.ok ? { checkpoints: status.result.checkpoints } : { seq: status.result.seq, reason: status.result.reason }),
         },
       },
