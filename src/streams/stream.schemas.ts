@@ -86,33 +86,46 @@ export function releaseIntervalMs(p: RollupPolicy): number {
   return intervalMinutes[sortedIntervals(p)[0]] * 60_000;
 }
 
+/** One problem with a definition beyond its shape, with the path of the field it is about (as zod gives paths). */
+export interface DefinitionIssue {
+  path: Array<string | number>;
+  message: string;
+}
+
 /**
  * Problems with a definition beyond its shape: duplicate measures, and for personal streams the
  * household rules of the release policy (DESIGN.md §2): grouped over households, never per
  * device; daily or coarser; at least the policy's households per group. Empty when it is fine.
  */
 export function definitionProblems(level: StreamLevel, measures: Measure[], rollup: RollupPolicy, gate: GatePolicy): string[] {
-  const problems: string[] = [];
+  return definitionIssues(level, measures, rollup, gate).map((i) => i.message);
+}
+
+/** `definitionProblems` with the path of each problem's field (`measures.<i>.name`, `rollup.<field>`), for forms. */
+export function definitionIssues(level: StreamLevel, measures: Measure[], rollup: RollupPolicy, gate: GatePolicy): DefinitionIssue[] {
+  const problems: DefinitionIssue[] = [];
   const names = measures.map((m) => m.name);
-  const dup = names.find((n, i) => names.indexOf(n) !== i);
-  if (dup) problems.push(`measure "${dup}" appears twice`);
+  const dup = names.findIndex((n, i) => names.indexOf(n) !== i);
+  if (dup >= 0) problems.push({ path: ['measures', dup, 'name'], message: `measure "${names[dup]}" appears twice` });
   const reserved = ['interval', 'interval_start', 'interval_end', 'devices', 'households', 'readings', 'device', 'time', 'lat', 'lon', 'ward', 'cell', 'h3_cell', 'cell_lat', 'cell_lon'];
-  for (const n of names) if (reserved.includes(n)) problems.push(`measure name "${n}" is reserved`);
+  names.forEach((n, i) => {
+    if (reserved.includes(n)) problems.push({ path: ['measures', i, 'name'], message: `measure name "${n}" is reserved` });
+  });
   const intervals = sortedIntervals(rollup);
   for (let i = 1; i < intervals.length; i++) {
-    if (intervalMinutes[intervals[i]] % intervalMinutes[intervals[0]] !== 0) problems.push(`interval ${intervals[i]} is not a whole number of ${intervals[0]}`);
+    if (intervalMinutes[intervals[i]] % intervalMinutes[intervals[0]] !== 0) problems.push({ path: ['rollup', 'intervals'], message: `interval ${intervals[i]} is not a whole number of ${intervals[0]}` });
   }
   if (level === 'personal') {
-    if (rollup.spatial.type === 'device') problems.push('a personal stream must aggregate over households (spatial: all, ward, grid or h3), never per device');
+    if (rollup.spatial.type === 'device') problems.push({ path: ['rollup', 'spatial'], message: 'a personal stream must aggregate over households (spatial: all, ward, grid or h3), never per device' });
     const finest = intervalMinutes[intervals[0]];
     if (finest < gate.personal.householdMaxResolutionMinutes) {
-      problems.push(`a personal stream publishes daily or coarser: interval ${intervals[0]} is finer than ${gate.personal.householdMaxResolutionMinutes} minutes`);
+      problems.push({ path: ['rollup', 'intervals'], message: `a personal stream publishes daily or coarser: interval ${intervals[0]} is finer than ${gate.personal.householdMaxResolutionMinutes} minutes` });
     }
-    if (rollup.minHouseholds === undefined) problems.push(`a personal stream needs rollup.minHouseholds (at least ${gate.personal.householdMinGroup})`);
-    else if (rollup.minHouseholds < gate.personal.householdMinGroup) problems.push(`rollup.minHouseholds must be at least ${gate.personal.householdMinGroup} (the release policy's household threshold)`);
-    if (rollup.aggregates.includes('min') || rollup.aggregates.includes('max')) problems.push('a personal stream may not publish min or max: they are one household’s reading');
+    if (rollup.minHouseholds === undefined) problems.push({ path: ['rollup', 'minHouseholds'], message: `a personal stream needs rollup.minHouseholds (at least ${gate.personal.householdMinGroup})` });
+    else if (rollup.minHouseholds < gate.personal.householdMinGroup) problems.push({ path: ['rollup', 'minHouseholds'], message: `rollup.minHouseholds must be at least ${gate.personal.householdMinGroup} (the release policy's household threshold)` });
+    if (rollup.aggregates.includes('min') || rollup.aggregates.includes('max')) problems.push({ path: ['rollup', 'aggregates'], message: 'a personal stream may not publish min or max: they are one household’s reading' });
   } else if (rollup.minHouseholds !== undefined) {
-    problems.push('rollup.minHouseholds applies to personal streams only');
+    problems.push({ path: ['rollup', 'minHouseholds'], message: 'rollup.minHouseholds applies to personal streams only' });
   }
   return problems;
 }

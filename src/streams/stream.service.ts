@@ -1,9 +1,9 @@
 import { appendAudit } from '../audit/audit.repository';
 import type { Actor } from '../auth/actor';
 import type { ActionContext } from '../auth/auth-context';
-import { authorize, publisherScope } from '../auth/policy';
+import { authorize, can, publisherScope } from '../auth/policy';
 import { getDatasetBySlug, insertDataset } from '../catalogue/dataset.repository';
-import { getLicence, getPublisherBySlug, getThemesBySlugs } from '../catalogue/reference.repository';
+import { getLicence, getPublisherBySlug, getThemesBySlugs, listPublishersWithCounts } from '../catalogue/reference.repository';
 import type { Db } from '../db/knex';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { defaultGatePolicy, type GatePolicy } from '../publishing/gate-policy';
@@ -67,6 +67,16 @@ export async function streamFor(db: Db, ctx: ActionContext, slug: string, action
 export async function streamsFor(db: Db, ctx: ActionContext): Promise<StreamRecord[]> {
   const scope = publisherScope(ctx.actor);
   return listStreams(db, scope.all ? undefined : scope.publisherIds);
+}
+
+/**
+ * The publishers the actor may define streams for (every one for admins), by name, for the
+ * "Define a sensor stream" form; 404 when there is none (the page does not exist for them).
+ */
+export async function publishersForNewStream(db: Db, ctx: ActionContext): Promise<Array<{ slug: string; name: string }>> {
+  const mine = (await listPublishersWithCounts(db)).filter((p) => can(ctx.actor, 'stream:manage', { type: 'dataset', publisherId: p.id }));
+  if (!mine.length) throw new NotFoundError('Page not found');
+  return mine.map((p) => ({ slug: p.slug, name: p.name }));
 }
 
 /** Devices of a stream the actor may see. */

@@ -168,6 +168,13 @@ test('axe: the steward\'s manage pages, and a release through draft, preview, pr
   await check('manage-streams', '/manage/streams', 200, a);
   await check('manage-stream', '/manage/streams/air-quality-live', 200, a);
   await check('manage-stream-personal', '/manage/streams/household-energy-live', 200, a);
+  await check('manage-stream-new', '/manage/streams/new', 200, a);
+  await a.getByRole('button', { name: 'Define the stream', exact: true }).click();
+  await a.waitForURL(/\/manage\/streams$/);
+  assert.equal(await a.locator('.govuk-error-summary').count(), 1, 'error summary shown');
+  await checkHere('manage-stream-new-errors', a, '/manage/streams (POST, empty form)', 400);
+  await check('manage-stream-policy', '/manage/streams/air-quality-live/policy', 200, a);
+  await check('manage-stream-policy-personal', '/manage/streams/household-energy-live/policy', 200, a);
   await check('manage-reviews-empty', '/manage/reviews', 200, a);
 
   // Saving the policy opens a draft release: the release page before any preview.

@@ -2,8 +2,30 @@ import express, { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { Config } from '../../config';
 import type { Db } from '../../db/knex';
-import { NotFoundError } from '../../errors';
+import { ConflictError, NotFoundError, ValidationError } from '../../errors';
+import { defaultGatePolicy } from '../../publishing/gate-policy';
 import type { StreamIngest } from '../../streams/ingest.service';
+import {
+  aggregateLabels,
+  definitionFromForm,
+  displayedMeasureRows,
+  formChoices,
+  intervalLabels,
+  issueFromMessage,
+  measureField,
+  measureParts,
+  newStreamForm,
+  rollupFormFromBody,
+  rollupFormFromPolicy,
+  rollupFromForm,
+  sameRollup,
+  sortIssues,
+  spatialLabels,
+  streamFormFromBody,
+  type FormIssue,
+  type RollupForm,
+  type StreamForm,
+} from '../../streams/stream-form';
 import type { DeviceRecord, StreamRecord } from '../../streams/stream.repository';
 import {
   addDevice,
@@ -12,18 +34,27 @@ import {
   devicesFor,
   hasStandingApproval,
   personOf,
+  publishersForNewStream,
   revokeDeviceCredential,
+  streamFor,
   streamsFor,
   updateRollupPolicy,
 } from '../../streams/stream.service';
+import { sortedIntervals, streamLevels } from '../../streams/stream.schemas';
 import { actionContext, requireSignedIn } from '../middleware/auth.middleware';
 import { page } from '../page';
 import { parseInput } from '../validate';
 
 /**
- * Stewards' side of streams: `/manage/streams` pages (list; a stream with its policy, standing
- * approval and devices; approve; add and revoke devices) and the same under `/api/v1/manage/streams`.
+ * Stewards' side of streams: `/manage/streams` pages (list; define a stream; a stream with its
+ * policy, standing approval and devices; change the rollup policy; approve; add and revoke
+ * devices) and the same under `/api/v1/manage/streams`. The forms go through the pure converter
+ * (src/streams/stream-form.ts), which validates with the API's schemas, then the same services.
  */
+
+/** What the stream form templates need besides the form: labels, choices and field ids. */
+const formHelpers = { intervalLabels, aggregateLabels, spatialLabels, choices: formChoices, measureField, measureParts };
+const householdFloor = defaultGatePolicy.personal.householdMinGroup;
 
 const slugParam = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/).max(100);
 const optionalNumber = z.preprocess((v) => (v === '' || v === undefined || v === null ? null : Number(v)), z.number().finite().nullable());
@@ -75,7 +106,102 @@ export function streamsManageRouter(deps: { db: Db; config: Config; ingest: Stre
 
   page(router, '/manage/streams', async (req, res) => {
     const streams = await streamsFor(db, ctx(req, res));
-    return { view: 'streams/manage-list', title: 'Your sensor streams', locals: { streams, hasStandingApproval }, json: { streams: streams.map(streamJson) } };
+    const canDefine = await publishersForNewStream(db, ctx(req, res)).then(() => true, (err: unknown) => (err instanceof NotFoundError ? false : Promise.reject(err)));
+    return { view: 'streams/manage-list', title: 'Your sensor streams', locals: { streams, hasStandingApproval, canDefine }, json: { streams: streams.map(streamJson) } };
+  });
+
+  // ---- Define a stream (before /manage/streams/:slug, which would take "new" for a slug) ----
+
+  const newTitle = 'Define a sensor stream';
+  const newLocals = (publishers: Array<{ slug: string; name: string }>, form: StreamForm, errors: FormIssue[], addRow = false) => ({
+    publishers,
+    form,
+    displayedRows: displayedMeasureRows(form.measures, addRow),
+    errors,
+    sf: formHelpers,
+    householdFloor,
+  });
+
+  page(router, '/manage/streams/new', async (req, res) => {
+    const publishers = await publishersForNewStream(db, ctx(req, res));
+    return {
+      view: 'streams/manage-new',
+      title: newTitle,
+      locals: newLocals(publishers, newStreamForm(publishers.map((p) => p.slug)), []),
+      json: { publishers, levels: streamLevels, intervals: formChoices.intervals, aggregates: formChoices.aggregates, spatial: formChoices.spatial, api: '/api/v1/manage/streams' },
+    };
+  });
+
+  router.post('/manage/streams', async (req, res) => {
+    const c = ctx(req, res);
+    const publishers = await publishersForNewStream(db, c);
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const form = streamFormFromBody(body);
+    if (body.addMeasure === 'yes') {
+      // "Add another measure": the same form with one more row, nothing checked or saved yet.
+      res.render('streams/manage-new', { title: newTitle, ...newLocals(publishers, form, [], true) });
+      return;
+    }
+    const parsed = definitionFromForm(form);
+    let issues = parsed.ok ? [] : parsed.issues;
+    if (form.publisher !== '' && !publishers.some((p) => p.slug === form.publisher) && !issues.some((i) => i.field === 'publisher')) {
+      issues = sortIssues([...issues, { field: 'publisher', message: 'Choose one of the publishers you are a steward of' }]);
+    }
+    if (parsed.ok && !issues.length) {
+      try {
+        const s = await createStream(db, c, parsed.value);
+        res.redirect(303, `/manage/streams/${s.slug}`);
+        return;
+      } catch (err) {
+        if (!(err instanceof ValidationError || err instanceof ConflictError)) throw err;
+        issues = [issueFromMessage(err.message, 'slug')];
+      }
+    }
+    res.status(400).render('streams/manage-new', { title: `Error: ${newTitle}`, ...newLocals(publishers, form, issues) });
+  });
+
+  // ---- Change a stream's rollup policy ----
+
+  const policyTitle = (s: StreamRecord) => `Rollup policy: ${s.title}`;
+  const policyLocals = (stream: StreamRecord, form: RollupForm, errors: FormIssue[]) => ({
+    stream,
+    form,
+    errors,
+    standing: hasStandingApproval(stream),
+    finest: sortedIntervals(stream.rollup)[0],
+    sf: formHelpers,
+    householdFloor,
+  });
+
+  page(router, '/manage/streams/:slug/policy', async (req, res) => {
+    const stream = await streamFor(db, ctx(req, res), slugOf(req), 'stream:manage');
+    return { view: 'streams/manage-policy', title: policyTitle(stream), locals: policyLocals(stream, rollupFormFromPolicy(stream.rollup), []), json: { stream: streamJson(stream), api: `/api/v1/manage/streams/${stream.slug}/policy` } };
+  });
+
+  router.post('/manage/streams/:slug/policy', async (req, res) => {
+    const c = ctx(req, res);
+    const stream = await streamFor(db, c, slugOf(req), 'stream:manage');
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const form = rollupFormFromBody(body);
+    const parsed = rollupFromForm(form, stream.level, stream.measures);
+    let issues = parsed.ok ? [] : parsed.issues;
+    if (body.policyVersion !== String(stream.policyVersion)) {
+      issues = [{ field: 'intervals', message: `The policy changed while you were editing (it is now version ${stream.policyVersion}): check the form and save again` }];
+    } else if (parsed.ok && !sameRollup(parsed.value, stream.rollup)) {
+      // An unchanged policy is not saved: a new version would void a personal stream's standing approval for nothing.
+      try {
+        await updateRollupPolicy(db, c, stream.slug, parsed.value);
+        ingest.invalidate();
+      } catch (err) {
+        if (!(err instanceof ValidationError || err instanceof ConflictError)) throw err;
+        issues = [issueFromMessage(err.message, 'intervals')];
+      }
+    }
+    if (issues.length) {
+      res.status(400).render('streams/manage-policy', { title: `Error: ${policyTitle(stream)}`, ...policyLocals(stream, form, issues) });
+      return;
+    }
+    res.redirect(303, `/manage/streams/${stream.slug}`);
   });
 
   page(router, '/manage/streams/:slug', async (req, res) => {
