@@ -19,6 +19,8 @@ async function main() {
     BASE_URL: 'http://127.0.0.1',
     RATE_LIMIT_ANONYMOUS: '100000000',
     PLAZA_SEARCH_CACHE: process.env.PLAZA_SEARCH_CACHE ?? '500',
+    // Off unless the bench gives a directory (bench:load does, as a deployment would have it).
+    DOWNLOAD_CACHE_DIR: process.env.DOWNLOAD_CACHE_DIR ?? 'off',
   });
   const app = createApp({ config, db, logger: createLogger('silent') });
   const outer = express();

@@ -15,7 +15,8 @@ import { startBenchServer } from './lib/bench-util';
  * bench:load — the portal as citizens and scripts use it: autocannon, 30 s at 50 connections, one
  * run each, against the home page, a search, a dataset page, API search, CKAN package_search and
  * a 10,000-row CSV download. The server runs in a child process (bench/catalogue-server.ts, rate
- * limits lifted) on a SQLite file with the demo city and a 10,000-row release. Targets: zero
+ * limits lifted) on a SQLite file with the demo city and a 10,000-row release, with the download
+ * file cache on as in a deployment (the first download fills it). Targets: zero
  * errors; p99 < 200 ms for pages and API. A target whose route does not exist yet is skipped.
  * Options: BENCH_DURATION (s), BENCH_CONNECTIONS, BENCH_ROWS, BENCH_ONLY (comma-separated names).
  */
@@ -137,7 +138,7 @@ async function main() {
     { name: `CSV download (${release.rowCount} rows)`, path: `/datasets/load-bench-readings/releases/${release.version}/data.csv`, latencyTarget: false },
   ].filter((t) => !only || only.some((o) => t.name.toLowerCase().includes(o.toLowerCase())));
 
-  const server = await startBenchServer('bench/catalogue-server.ts', { BENCH_DATABASE_URL: url, RATE_LIMIT_ANONYMOUS: '100000000' });
+  const server = await startBenchServer('bench/catalogue-server.ts', { BENCH_DATABASE_URL: url, RATE_LIMIT_ANONYMOUS: '100000000', DOWNLOAD_CACHE_DIR: path.join(dir, 'download-cache') });
   const base = `http://127.0.0.1:${server.port}`;
   const rows: Row[] = [];
   try {

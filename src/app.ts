@@ -104,7 +104,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(importRouter({ db, config }), sourcesRouter({ db, config }), classificationRouter({ db, config }), policyEditorRouter({ db, config }));
   app.use(releaseWorkflowRouter({ db, config }));
   app.use(streamsManageRouter({ db, config, ingest: streamIngest }), streamsPublicRouter({ db, baseUrl: config.baseUrl }));
-  app.use(downloadsRouter({ db, config }));
+  app.use(downloadsRouter({ db, config, logger }));
   app.use(feedsRouter({ db, baseUrl: config.baseUrl }));
   app.use(apiRouter({ db, baseUrl: config.baseUrl }));
   app.use(ckanRouter({ db, baseUrl: config.baseUrl }));

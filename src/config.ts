@@ -20,6 +20,8 @@ export interface Config {
   trustProxy: boolean;
   /** Search results cached per app instance (0 turns the cache off). */
   searchCacheSize: number;
+  /** Where canonical CSVs of published releases are kept as files for fast downloads (null: off). */
+  downloadCacheDir: string | null;
   /** Accounts, sessions, tokens and throttling (issue 3). */
   auth: AuthConfig;
   /** Audit chain checkpoints (issue 3). */
@@ -113,6 +115,7 @@ const envSchema = z.object({
     .optional(),
   PLAZA_DATA_DIR: z.string().min(1).optional(),
   PLAZA_SEARCH_CACHE: z.coerce.number().int().min(0).max(100_000).default(500),
+  DOWNLOAD_CACHE_DIR: z.string().min(1).optional(),
   TRUST_PROXY: z.enum(['0', '1', 'true', 'false']).default('0'),
   AUDIT_SIGNING_KEY: z.string().min(1).optional(),
   AUDIT_CHECKPOINT_FILE: z.string().min(1).optional(),
@@ -174,6 +177,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { ensu
     dataDir,
     trustProxy: e.TRUST_PROXY === '1' || e.TRUST_PROXY === 'true',
     searchCacheSize: e.PLAZA_SEARCH_CACHE,
+    downloadCacheDir: e.DOWNLOAD_CACHE_DIR === 'off' ? null : path.resolve(e.DOWNLOAD_CACHE_DIR ?? path.join(dataDir, 'download-cache')),
     auth: {
       // Tests use a cheap argon2id cost so the suite stays fast; every other environment gets
       // OWASP's recommended minimum (19 MiB, 2 passes).

@@ -35,7 +35,9 @@ export const serverNodeFlags = ['--max-old-space-size=512', '--max-semi-space-si
 
 /** Starts a bench server script (via tsx) and resolves when it prints its port. */
 export async function startBenchServer(script: string, env: NodeJS.ProcessEnv): Promise<{ port: number; child: ChildProcess; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [...serverNodeFlags, '--import', 'tsx', fromRoot(script)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  // BENCH_SERVER_FLAGS adds node flags to the server (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it).
+  const extra = (process.env.BENCH_SERVER_FLAGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...serverNodeFlags, ...extra, '--import', 'tsx', fromRoot(script)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (c) => {

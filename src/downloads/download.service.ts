@@ -27,6 +27,8 @@ export interface DownloadPlan {
   etag: string;
   /** Known body length (only for the canonical CSV). */
   contentLength?: number;
+  /** True for the whole release as CSV (with or without a BOM): the body a file cache may hold. */
+  canonicalCsv: boolean;
   filename: string;
 }
 
@@ -45,6 +47,8 @@ export interface DownloadOutcome {
   batches: number;
   bytes: number;
   aborted: boolean;
+  /** Served from the release's cached file instead of the database. */
+  cached: boolean;
 }
 
 /** Resolves and validates a download: 404 for no such release, 410 if withdrawn, 400 for a bad query. */
@@ -79,6 +83,7 @@ export async function planDownload(
     },
     etag,
     contentLength: canonicalCsv ? release.byteSize + (query.bom ? 3 : 0) : undefined,
+    canonicalCsv,
     filename: `${ref.dataset.slug}-v${release.version}.${format}`,
   };
 }
@@ -105,4 +110,14 @@ export async function* downloadChunks(db: Db, plan: DownloadPlan, outcome: Downl
   out.text(serializer.end());
   out.flush();
   yield* out.take();
+}
+
+/**
+ * The canonical CSV of a whole release (no BOM) as chunks: what its checksum is the SHA-256 of,
+ * and what the file cache writes.
+ */
+export function canonicalCsvChunks(db: Db, plan: DownloadPlan): AsyncGenerator<Buffer> {
+  if (!plan.canonicalCsv) throw new Error('not a canonical CSV download');
+  const outcome: DownloadOutcome = { releaseId: plan.ref.release.id, format: 'csv', rows: 0, batches: 0, bytes: 0, aborted: false, cached: false };
+  return downloadChunks(db, { ...plan, query: { ...plan.query, bom: false } }, outcome);
 }

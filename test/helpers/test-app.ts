@@ -19,7 +19,8 @@ export async function createTestApp(options: { demo?: boolean; env?: NodeJS.Proc
   const testDb = await createTestDb();
   if (options.demo !== false) await seedDemoCity(testDb.db);
   const config = loadConfig(
-    { NODE_ENV: 'test', BASE_URL: 'http://plaza.test', LOG_LEVEL: 'silent', PLAZA_SECRET: 'test-secret-that-is-long-enough-0123456789', ...options.env },
+    // The download file cache is off unless a test turns it on (DOWNLOAD_CACHE_DIR): tests observe database reads.
+    { NODE_ENV: 'test', BASE_URL: 'http://plaza.test', LOG_LEVEL: 'silent', PLAZA_SECRET: 'test-secret-that-is-long-enough-0123456789', DOWNLOAD_CACHE_DIR: 'off', ...options.env },
     { ensureSecret: false },
   );
   const app = createApp({ config, db: testDb.db, logger: createLogger('silent') });

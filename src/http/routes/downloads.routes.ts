@@ -5,10 +5,12 @@ import { findPublicRelease } from '../../catalogue/public-catalogue.repository';
 import type { Config } from '../../config';
 import type { Db } from '../../db/knex';
 import { recordDownload } from '../../downloads/download-count.repository';
-import { downloadChunks, downloadEvents, planDownload, type DownloadOutcome } from '../../downloads/download.service';
+import { canonicalCsvChunks, downloadChunks, downloadEvents, planDownload, type DownloadOutcome } from '../../downloads/download.service';
+import { ReleaseFileCache } from '../../downloads/release-file-cache';
 import { pumpToResponse } from '../../downloads/pump';
 import { contentTypes, downloadFormats, type DownloadFormat } from '../../downloads/serializers';
 import { NotFoundError } from '../../errors';
+import type { Logger } from '../../logger';
 import { urls } from '../urls';
 
 /** Cache policy of versioned (immutable) download URLs. */
@@ -60,9 +62,10 @@ function wantsGzip(req: Request): boolean {
  * Streamed downloads of releases: `/datasets/:slug/releases/:version/data.csv|json|ndjson`.
  * Versioned URLs are immutable (strong ETag, a year's caching, 304s); `latest` redirects.
  */
-export function downloadsRouter(deps: { db: Db; config: Config }): Router {
+export function downloadsRouter(deps: { db: Db; config: Config; logger?: Logger }): Router {
   const { db, config } = deps;
   const router = Router();
+  const files = config.downloadCacheDir ? new ReleaseFileCache(config.downloadCacheDir, deps.logger) : undefined;
 
   const handler = (format: DownloadFormat) => async (req: Request, res: Response) => {
     // Scripts get JSON errors; browsers (which ask for HTML) get the error page.
@@ -102,8 +105,20 @@ export function downloadsRouter(deps: { db: Db; config: Config }): Router {
       details: { dataset: slug, version, format, query: plan.query.canonical || undefined },
     });
     res.status(200);
-    const outcome: DownloadOutcome = { releaseId: plan.ref.release.id, format, rows: 0, batches: 0, bytes: 0, aborted: false };
-    const result = await pumpToResponse(downloadChunks(db, plan, outcome), res, { gzip });
+    const outcome: DownloadOutcome = { releaseId: plan.ref.release.id, format, rows: 0, batches: 0, bytes: 0, aborted: false, cached: false };
+    // The whole release as CSV comes from its verified file when there is one; otherwise from the
+    // database, and the file is written in the background for the next download.
+    const file = files && plan.canonicalCsv ? await files.lookup(plan.ref.release) : undefined;
+    let body: AsyncIterable<Buffer>;
+    if (file) {
+      outcome.cached = true;
+      outcome.rows = plan.ref.release.rowCount;
+      body = ReleaseFileCache.read(file, plan.query.bom);
+    } else {
+      body = downloadChunks(db, plan, outcome);
+      if (files && plan.canonicalCsv) void files.fill(plan.ref.release, () => canonicalCsvChunks(db, plan));
+    }
+    const result = await pumpToResponse(body, res, { gzip });
     outcome.bytes = result.bytes;
     outcome.aborted = result.aborted;
     downloadEvents.emit('finished', outcome);
