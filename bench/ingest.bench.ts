@@ -6,8 +6,10 @@
  * 2. HTTP: signed batches of 100 readings from 20 devices, 16 requests in flight, for
  *    BENCH_SECONDS (default 60): readings/s acknowledged, p50/p99 acknowledgement latency
  *    (the 200 comes after the commit).
- * 3. MQTT (QoS 1, one reading per message) through Mosquitto: messages/s stored end to end,
- *    p99 PUBACK latency at the publisher, and a bare QoS 1 subscriber (no database) as baseline.
+ * 3. MQTT (QoS 1, one reading per message) through Mosquitto, offered at BENCH_MQTT_RATE
+ *    (default 12,000 messages/s) for BENCH_SECONDS: messages/s stored end to end, the backlog
+ *    when publishing stops and how long the subscriber took to clear it, p99 PUBACK latency at
+ *    the publisher, and a bare QoS 1 subscriber (no database, unpaced) as baseline.
  * 4. Count check: readings stored == readings acknowledged, no (device, sequence) twice.
  * Targets (issue 8): ≥ 20,000 readings/s over HTTP and ≥ 10,000 messages/s over MQTT.
  */
@@ -53,6 +55,14 @@ const devicesN = 20;
 const batch = 100;
 const inFlight = Number(process.env.BENCH_HTTP_CONCURRENCY ?? 16);
 const mqttWindow = Number(process.env.BENCH_MQTT_WINDOW ?? 2000);
+/**
+ * Offered MQTT load in messages/s (0: as fast as the publisher can). A sustained rate is one the
+ * subscriber keeps up with: the publisher is paced at this rate for BENCH_SECONDS, and the run
+ * reports how long the subscriber needed after the last publish to store everything (a few
+ * seconds at most means it kept up). Unpaced, the publisher outruns any subscriber and the broker's
+ * queue grows without bound, which measures the broker's queue rather than Plaza.
+ */
+const mqttRate = Number(process.env.BENCH_MQTT_RATE ?? 12_000);
 const secret = crypto.randomBytes(32).toString('hex');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plaza-ingest-bench-'));
 const dbFile = path.join(dir, 'bench.db');
@@ -176,7 +186,7 @@ async function httpLoad(url: (i: number) => string, creds: string[], secs: numbe
 }
 
 /** Publishes QoS 1 messages (one reading each) with a window of unacknowledged ones. */
-async function mqttLoad(topicOf: (i: number) => string, payloadOf: (i: number, seq: number) => Buffer, secs: number) {
+async function mqttLoad(topicOf: (i: number) => string, payloadOf: (i: number, seq: number) => Buffer, secs: number, rate = 0) {
   const client = await mqtt.connectAsync(mqttUrl, { clientId: `plaza-bench-pub-${run}-${Math.random().toString(36).slice(2, 8)}`, clean: true, protocolVersion: 5 });
   const lat: number[] = [];
   let acked = 0;
@@ -188,6 +198,12 @@ async function mqttLoad(topicOf: (i: number) => string, payloadOf: (i: number, s
     Array.from({ length: mqttWindow }, async (_, w) => {
       for (let k = w; Date.now() < end; k += mqttWindow) {
         const s = seq++;
+        if (rate > 0) {
+          // Message s is due at s / rate seconds after the start.
+          const due = started + ((s - 1) * 1000) / rate;
+          const wait = due - performance.now();
+          if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+        }
         const t0 = performance.now();
         try {
           await client.publishAsync(topicOf(k % devicesN), payloadOf(k % devicesN, s), { qos: 1 });
@@ -232,7 +248,7 @@ async function privateBroker(): Promise<() => void> {
   if (mqttUrl) return () => undefined;
   const port = 18_000 + crypto.randomInt(0, 1000);
   const conf = path.join(dir, 'mosquitto.conf');
-  fs.writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 0\nmax_inflight_messages 0\n`);
+  fs.writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 0\nmax_inflight_messages 4096\n`);
   const child = spawn('mosquitto', ['-c', conf], { stdio: 'ignore' });
   mqttUrl = `mqtt://127.0.0.1:${port}`;
   for (let i = 0; i < 50; i++) {
@@ -260,7 +276,9 @@ async function main() {
       (i) => `plaza/streams/${slug}/${mqKeys[i].deviceKey}`,
       (i, s) => mqttPayload(mqKeys[i].key, Math.floor(Date.now() / 1000), s, `{"readings":[{"time":${Date.now()},"values":{"pm25":${s % 400},"no2":20}}]}`),
       seconds,
+      mqttRate,
     );
+    const backlogAtEnd = mq.acked - (await count(slug)).readings;
     // Wait until the subscriber has stored everything the broker acknowledged.
     const drainStart = performance.now();
     let mqCount = await count(slug);
@@ -279,7 +297,7 @@ async function main() {
     console.log(`| bare Express POST route (${batch}-reading bodies) | ${(bare.perSecond).toFixed(0)} readings | | ${bare.p50.toFixed(1)} | ${bare.p99.toFixed(1)} | | | | ${bare.failed} |`);
     console.log(`| HTTP ingest, signed, ${batch}/batch, ${inFlight} in flight | ${http.perSecond.toFixed(0)} readings | ${(http.perSecond / rawBaseline).toFixed(3)} of raw insert; ${(http.perSecond / bare.perSecond).toFixed(3)} of bare route | ${http.p50.toFixed(1)} | ${http.p99.toFixed(1)} | ${http.acked} | ${httpCount.readings} | ${httpCount.dupes} | ${http.failed} |`);
     console.log(`| bare MQTT QoS 1 subscriber (no database) | ${bareMqtt.toFixed(0)} messages | 1.000 | | | | | | |`);
-    console.log(`| MQTT ingest, QoS 1, 1 reading/message, window ${mqttWindow} | ${storedPerSecond.toFixed(0)} messages stored (${mq.perSecond.toFixed(0)} acknowledged by the broker) | ${(storedPerSecond / bareMqtt).toFixed(3)} | ${mq.p50.toFixed(1)} | ${mq.p99.toFixed(1)} | ${mq.acked} | ${mqCount.readings} | ${mqCount.dupes} | ${mq.failed} |`);
+    console.log(`| MQTT ingest, QoS 1, 1 reading/message, ${mqttRate > 0 ? `offered ${mqttRate}/s` : 'unpaced'}, window ${mqttWindow} | ${storedPerSecond.toFixed(0)} messages stored (${mq.perSecond.toFixed(0)} acknowledged by the broker; backlog ${backlogAtEnd} at the last publish, stored ${drainS.toFixed(1)} s later) | ${(storedPerSecond / bareMqtt).toFixed(3)} | ${mq.p50.toFixed(1)} | ${mq.p99.toFixed(1)} | ${mq.acked} | ${mqCount.readings} | ${mqCount.dupes} | ${mq.failed} |`);
     console.log(`\ncount check: HTTP stored ${httpCount.readings} == acknowledged ${http.acked}: ${httpCount.readings === http.acked ? 'OK' : 'MISMATCH'}; MQTT stored ${mqCount.readings} == acknowledged ${mq.acked}: ${mqCount.readings === mq.acked ? 'OK' : 'MISMATCH'}; duplicates ${httpCount.dupes + mqCount.dupes}`);
     console.log(`server: ${JSON.stringify(stats)}`);
     console.log(`targets: HTTP ≥ 20,000 readings/s: ${http.perSecond >= 20_000 ? 'met' : 'NOT met'}; MQTT ≥ 10,000 messages/s: ${storedPerSecond >= 10_000 ? 'met' : 'NOT met'}`);
