@@ -225,6 +225,28 @@ async function main() {
       `RSS < 100 MB for one: ${csv.peak - rss0 < 100 * 1024 * 1024 ? 'met' : 'MISSED'}; < 300 MB for ${concurrency}: ${many.peak - rss2 < 300 * 1024 * 1024 ? 'met' : 'MISSED'}`);
   } finally {
     await server.stop();
+  }
+
+  // The same download as a deployment serves it once the release's file is cached
+  // (DOWNLOAD_CACHE_DIR): the first download streams from the database and writes the file.
+  const cacheDir = path.join(dir, 'download-cache');
+  const cached = await startBenchServer('bench/catalogue-server.ts', { BENCH_DATABASE_URL: url, RATE_LIMIT_ANONYMOUS: '100000', DOWNLOAD_CACHE_DIR: cacheDir });
+  try {
+    const csvUrl = `http://127.0.0.1:${cached.port}/datasets/bench-readings/releases/${release.version}/data.csv`;
+    await fetchDiscard(csvUrl);
+    for (let i = 0; i < 600 && !(fs.existsSync(cacheDir) && fs.readdirSync(cacheDir).some((f) => f.endsWith('.csv'))); i++) await new Promise((r) => setTimeout(r, 100));
+    const rss0 = rssOf(cached.child.pid!);
+    const one = await withPeakRss(cached.child.pid!, () => best(repeat, () => fetchDiscard(csvUrl)));
+    if (one.result.result !== release.byteSize) throw new Error(`cached CSV size ${one.result.result} != ${release.byteSize}`);
+    const many = await withPeakRss(cached.child.pid!, () => timed(() => Promise.all(Array.from({ length: concurrency }, () => fetchDiscard(csvUrl)))));
+    const totalBytes = many.result.result.reduce((a, b) => a + b, 0);
+    console.log('\n| served from the file cache | seconds | MB | MB/s | speed vs sqlite3 CLI |');
+    console.log('|---|---|---|---|---|');
+    console.log(`| HTTP data.csv (best of ${repeat}) | ${(one.result.ms / 1000).toFixed(2)} | ${mb(one.result.result)} | ${((one.result.result / 1024 / 1024) / (one.result.ms / 1000)).toFixed(0)} | ${((cli.ms / one.result.ms) * 100).toFixed(0)}% |`);
+    console.log(`| ${concurrency} concurrent data.csv (all done) | ${(many.result.ms / 1000).toFixed(2)} | ${mb(totalBytes)} | ${((totalBytes / 1024 / 1024) / (many.result.ms / 1000)).toFixed(0)} | — |`);
+    console.log(`peak RSS growth: one ${mb(one.peak - rss0)} MB, ${concurrency} concurrent ${mb(many.peak - rss0)} MB`);
+  } finally {
+    await cached.stop();
     if (!process.env.BENCH_KEEP && !reuse) fs.rmSync(dir, { recursive: true, force: true });
   }
 }

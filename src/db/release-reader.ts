@@ -74,6 +74,9 @@ function readOnlyConnection(db: Db): SqliteDatabase | undefined {
   const Database = require('better-sqlite3') as new (file: string, opts: { readonly: boolean; fileMustExist: boolean }) => SqliteDatabase;
   const conn = new Database(filename, { readonly: true, fileMustExist: true });
   conn.pragma('busy_timeout = 10000');
+  // Downloads read whole tables in order: memory-mapped pages spare a copy per page (about 10% of
+  // a 1,000,000-row CSV download's time). Mapped pages are the OS page cache, shared and reclaimable.
+  conn.pragma('mmap_size = 268435456');
   readOnlyConnections.set(db, conn);
   return conn;
 }

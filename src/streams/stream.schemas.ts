@@ -61,7 +61,12 @@ export type RollupPolicy = z.infer<typeof rollupSchema>;
 /** Everything a steward defines for a new stream. */
 export const streamDefinitionSchema = z
   .object({
-    slug: z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, { message: 'lower-case words joined by hyphens' }).max(80),
+    slug: z
+      .string()
+      .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, { message: 'lower-case words joined by hyphens' })
+      .max(80)
+      // `/manage/streams/new` is the page that defines a stream.
+      .refine((s) => s !== 'new', { message: '"new" is reserved; choose another slug' }),
     title: z.string().min(3).max(200),
     summary: z.string().max(500).default(''),
     description: z.string().max(20_000).default(''),

@@ -183,6 +183,11 @@ describe('define a sensor stream', () => {
     const readings = await postForm(env, '/manage/streams/new', '/manage/streams', { ...riverForm, slug: 'air-quality-live-readings' });
     assert.equal(readings.status, 400);
     assert.deepEqual(summaryLinks(readings.text), ['slug']);
+    // "new" would be hidden behind /manage/streams/new.
+    const reserved = await postForm(env, '/manage/streams/new', '/manage/streams', { ...riverForm, slug: 'new' });
+    assert.equal(reserved.status, 400);
+    assert.deepEqual(summaryLinks(reserved.text), ['slug']);
+    assert.match(reserved.text, /&#34;new&#34; is reserved/);
     assert.equal(await streamCount(), streams);
   });
 
