@@ -187,7 +187,6 @@ describe('define a sensor stream', () => {
     const reserved = await postForm(env, '/manage/streams/new', '/manage/streams', { ...riverForm, slug: 'new' });
     assert.equal(reserved.status, 400);
     assert.deepEqual(summaryLinks(reserved.text), ['slug']);
-    assert.match(reserved.text, /&#34;new&#34; is reserved/);
     assert.equal(await streamCount(), streams);
   });
 
