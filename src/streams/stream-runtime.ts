@@ -29,7 +29,7 @@ const simulatedRate = 2;
 export async function startStreamRuntime(deps: { db: Db; config: Config; logger: Logger; ingest: StreamIngest; listenUrl: string }): Promise<StreamRuntime> {
   const { db, config, logger, ingest } = deps;
   const c = config.streams;
-  const scheduler = c.tickSeconds > 0 ? startStreamScheduler(db, { tickSeconds: c.tickSeconds, logger }) : null;
+  const scheduler = c.tickSeconds > 0 ? startStreamScheduler(db, { tickSeconds: c.tickSeconds, logger, gate: config.releasePolicy }) : null;
   let mqtt: MqttSubscriber | null = null;
   const mqttUrl = c.mqttUrl;
   if (mqttUrl) {

@@ -135,3 +135,39 @@ describe('stewards', () => {
     assert.equal(JSON.stringify(devices).includes('salt'), false, 'no key material in the JSON');
   });
 });
+
+describe('a deployment that tightens the household threshold in its release policy file', () => {
+  let strict: TestApp & { dataDir: string };
+  let steward: { id: number; email: string; password: string };
+  before(async () => {
+    const fs = await import('node:fs');
+    const path = await import('node:path');
+    const os = await import('node:os');
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'plaza-policy-')), 'release-policy.json');
+    fs.writeFileSync(file, JSON.stringify({ personal: { householdMinGroup: 20 } }));
+    strict = await createAuthTestApp({ demo: true, env: { RELEASE_POLICY_FILE: file } });
+    const ids = await publisherIdsBySlug(strict.db);
+    steward = await makeUser(strict.db, strict.config, { email: 'strict@anytown.gov.uk', role: 'steward', publisherIds: [ids.get('anytown-energy-partnership')!] });
+  });
+  after(() => strict.close());
+
+  test('personal streams are held to the file’s threshold on the API and the form, not the built-in floor', async () => {
+    const token = await tokenFor(strict.db, { id: steward.id });
+    const def = {
+      slug: 'strict-meters',
+      title: 'Strict meters',
+      publisher: 'anytown-energy-partnership',
+      level: 'personal',
+      measures: [{ name: 'kwh', unit: 'kWh', min: 0, max: 20 }],
+      rollup: { intervals: ['day'], aggregates: ['sum'], spatial: { type: 'ward' }, minHouseholds: 10 },
+    };
+    const refused = await request(strict.app).post('/api/v1/manage/streams').set('Authorization', `Bearer ${token}`).send(def).expect(400);
+    assert.match(refused.body.error.message, /minHouseholds must be at least 20/);
+    await request(strict.app).post('/api/v1/manage/streams').set('Authorization', `Bearer ${token}`).send({ ...def, rollup: { ...def.rollup, minHouseholds: 20 } }).expect(201);
+    const lowered = await request(strict.app).put('/api/v1/manage/streams/strict-meters/policy').set('Authorization', `Bearer ${token}`).send({ ...def.rollup, minHouseholds: 12 }).expect(400);
+    assert.match(lowered.body.error.message, /at least 20/);
+    const agent = await signedInAgent(strict.app, steward.email, steward.password);
+    const form = await agent.get('/manage/streams/new').expect(200);
+    assert.match(form.text, /name="minHouseholds"[^>]*value="20"|value="20"[^>]*name="minHouseholds"/, 'the form starts at the file’s threshold');
+  });
+});

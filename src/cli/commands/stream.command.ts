@@ -72,8 +72,8 @@ export function register(program: Command): void {
               ...(o.minHouseholds ? { minHouseholds: Number(o.minHouseholds) } : {}),
             },
           };
-      await withDatabase(async (db) => {
-        const s = await createStream(db, systemContext(systemActor), def);
+      await withDatabase(async (db, config) => {
+        const s = await createStream(db, systemContext(systemActor), def, { gate: config.releasePolicy });
         console.log(`Created ${s.level} stream "${s.slug}" (dataset /datasets/${s.slug}${s.readingsDatasetId ? `, raw readings /datasets/${s.slug}-readings` : ''}).`);
         console.log(`Ingest: POST /api/v1/streams/${s.slug}/readings or MQTT plaza/streams/${s.slug}/<device>. Add devices with: plaza device:add --stream ${s.slug} --key <key>`);
         if (s.level === 'personal') console.log('Nothing is published until a steward other than the one who defined the policy approves it (Manage → Streams).');
@@ -96,8 +96,8 @@ export function register(program: Command): void {
     .command('stream:release')
     .description('close every due interval now and publish its releases (what the server’s scheduler does)')
     .action(async () => {
-      await withDatabase(async (db) => {
-        for (const r of await closeDueIntervals(db)) console.log(`${r.stream}: ${r.closed} interval(s) closed, ${r.releases} release(s)${r.blocked ? `; held: ${r.blocked}` : ''}`);
+      await withDatabase(async (db, config) => {
+        for (const r of await closeDueIntervals(db, { gate: config.releasePolicy })) console.log(`${r.stream}: ${r.closed} interval(s) closed, ${r.releases} release(s)${r.blocked ? `; held: ${r.blocked}` : ''}`);
       });
     });
 

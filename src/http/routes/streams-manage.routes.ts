@@ -127,7 +127,7 @@ export function streamsManageRouter(deps: { db: Db; config: Config; ingest: Stre
     return {
       view: 'streams/manage-new',
       title: newTitle,
-      locals: newLocals(publishers, newStreamForm(publishers.map((p) => p.slug)), []),
+      locals: newLocals(publishers, newStreamForm(publishers.map((p) => p.slug), config.releasePolicy), []),
       json: { publishers, levels: streamLevels, intervals: formChoices.intervals, aggregates: formChoices.aggregates, spatial: formChoices.spatial, api: '/api/v1/manage/streams' },
     };
   });
@@ -142,14 +142,14 @@ export function streamsManageRouter(deps: { db: Db; config: Config; ingest: Stre
       res.render('streams/manage-new', { title: newTitle, ...newLocals(publishers, form, [], true) });
       return;
     }
-    const parsed = definitionFromForm(form);
+    const parsed = definitionFromForm(form, config.releasePolicy);
     let issues = parsed.ok ? [] : parsed.issues;
     if (form.publisher !== '' && !publishers.some((p) => p.slug === form.publisher) && !issues.some((i) => i.field === 'publisher')) {
       issues = sortIssues([...issues, { field: 'publisher', message: 'Choose one of the publishers you are a steward of' }]);
     }
     if (parsed.ok && !issues.length) {
       try {
-        const s = await createStream(db, c, parsed.value);
+        const s = await createStream(db, c, parsed.value, { gate: config.releasePolicy });
         res.redirect(303, `/manage/streams/${s.slug}`);
         return;
       } catch (err) {
@@ -183,14 +183,14 @@ export function streamsManageRouter(deps: { db: Db; config: Config; ingest: Stre
     const stream = await streamFor(db, c, slugOf(req), 'stream:manage');
     const body = (req.body ?? {}) as Record<string, unknown>;
     const form = rollupFormFromBody(body);
-    const parsed = rollupFromForm(form, stream.level, stream.measures);
+    const parsed = rollupFromForm(form, stream.level, stream.measures, config.releasePolicy);
     let issues = parsed.ok ? [] : parsed.issues;
     if (body.policyVersion !== String(stream.policyVersion)) {
       issues = [{ field: 'intervals', message: `The policy changed while you were editing (it is now version ${stream.policyVersion}): check the form and save again` }];
     } else if (parsed.ok && !sameRollup(parsed.value, stream.rollup)) {
       // An unchanged policy is not saved: a new version would void a personal stream's standing approval for nothing.
       try {
-        await updateRollupPolicy(db, c, stream.slug, parsed.value);
+        await updateRollupPolicy(db, c, stream.slug, parsed.value, config.releasePolicy);
         ingest.invalidate();
       } catch (err) {
         if (!(err instanceof ValidationError || err instanceof ConflictError)) throw err;
@@ -239,7 +239,7 @@ export function streamsManageRouter(deps: { db: Db; config: Config; ingest: Stre
     res.json({ streams: (await streamsFor(db, ctx(req, res))).map(streamJson) });
   });
   router.post('/api/v1/manage/streams', json, async (req, res) => {
-    const s = await createStream(db, ctx(req, res), req.body);
+    const s = await createStream(db, ctx(req, res), req.body, { gate: config.releasePolicy });
     res.status(201).json({ stream: streamJson(s) });
   });
   router.get('/api/v1/manage/streams/:slug', async (req, res) => {
@@ -247,7 +247,7 @@ export function streamsManageRouter(deps: { db: Db; config: Config; ingest: Stre
     res.json({ stream: streamJson(stream), devices: devices.map(deviceJson) });
   });
   router.put('/api/v1/manage/streams/:slug/policy', json, async (req, res) => {
-    const s = await updateRollupPolicy(db, ctx(req, res), slugOf(req), req.body);
+    const s = await updateRollupPolicy(db, ctx(req, res), slugOf(req), req.body, config.releasePolicy);
     ingest.invalidate();
     res.json({ stream: streamJson(s) });
   });
