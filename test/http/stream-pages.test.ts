@@ -20,6 +20,16 @@ before(async () => {
 });
 after(() => t.close());
 
+/** A personal smart-meter stream's definition as the API takes it (daily ward totals over ≥ 10 homes). */
+const personalStream = (slug: string) => ({
+  slug,
+  title: 'Pilot meters',
+  publisher: 'anytown-energy-partnership',
+  level: 'personal',
+  measures: [{ name: 'kwh', unit: 'kWh', min: 0, max: 20 }],
+  rollup: { intervals: ['day'], aggregates: ['sum'], spatial: { type: 'ward' }, minHouseholds: 10 },
+});
+
 const scripts = (html: string) => [...html.matchAll(/<script\b([^>]*)>/g)].map((m) => m[1]);
 
 describe('live pages', () => {
@@ -93,14 +103,7 @@ describe('stewards', () => {
 
   test('define a personal stream by API, approve it on the web as a second steward (CSRF), add and revoke a device', async () => {
     const tokenA = await tokenFor(t.db, { id: energyA.id });
-    const def = {
-      slug: 'pilot-meters',
-      title: 'Pilot meters',
-      publisher: 'anytown-energy-partnership',
-      level: 'personal',
-      measures: [{ name: 'kwh', unit: 'kWh', min: 0, max: 20 }],
-      rollup: { intervals: ['day'], aggregates: ['sum'], spatial: { type: 'ward' }, minHouseholds: 10 },
-    };
+    const def = personalStream('pilot-meters');
     const bad = await request(t.app).post('/api/v1/manage/streams').set('Authorization', `Bearer ${tokenA}`).send({ ...def, rollup: { ...def.rollup, intervals: ['hour'] } }).expect(400);
     assert.match(bad.body.error.message, /daily or coarser/);
     const created = await request(t.app).post('/api/v1/manage/streams').set('Authorization', `Bearer ${tokenA}`).send(def).expect(201);
@@ -153,14 +156,7 @@ describe('a deployment that tightens the household threshold in its release poli
 
   test('personal streams are held to the file’s threshold on the API and the form, not the built-in floor', async () => {
     const token = await tokenFor(strict.db, { id: steward.id });
-    const def = {
-      slug: 'strict-meters',
-      title: 'Strict meters',
-      publisher: 'anytown-energy-partnership',
-      level: 'personal',
-      measures: [{ name: 'kwh', unit: 'kWh', min: 0, max: 20 }],
-      rollup: { intervals: ['day'], aggregates: ['sum'], spatial: { type: 'ward' }, minHouseholds: 10 },
-    };
+    const def = personalStream('strict-meters');
     const refused = await request(strict.app).post('/api/v1/manage/streams').set('Authorization', `Bearer ${token}`).send(def).expect(400);
     assert.match(refused.body.error.message, /minHouseholds must be at least 20/);
     await request(strict.app).post('/api/v1/manage/streams').set('Authorization', `Bearer ${token}`).send({ ...def, rollup: { ...def.rollup, minHouseholds: 20 } }).expect(201);
