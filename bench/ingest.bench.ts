@@ -150,9 +150,12 @@ function startServer(): Promise<{ port: number; barePort: number; stats(): Promi
   });
 }
 
-/** Sends signed batches as fast as `inFlight` workers can for `secs`; returns figures. */
-async function httpLoad(url: (i: number) => string, creds: string[], secs: number, sign: boolean) {
-  const keys = creds.map((c) => parseCredential(c)!);
+/**
+ * Runs `workers` loops for `secs`: each call of `send(k, seq)` is one request or message, timed,
+ * and resolves to how many units it got acknowledged (0: refused). `rate` > 0 paces the sends
+ * (send `seq` is due `(seq - 1) / rate` seconds after the start). Returns the figures.
+ */
+async function loadLoop(workers: number, secs: number, send: (k: number, seq: number) => Promise<number>, rate = 0) {
   const lat: number[] = [];
   let acked = 0;
   let failed = 0;
@@ -160,64 +163,53 @@ async function httpLoad(url: (i: number) => string, creds: string[], secs: numbe
   const end = Date.now() + secs * 1000;
   const started = performance.now();
   await Promise.all(
-    Array.from({ length: inFlight }, async (_, w) => {
-      for (let k = w; Date.now() < end; k += inFlight) {
-        const i = k % creds.length;
-        const now = Date.now();
-        const body = JSON.stringify({ readings: Array.from({ length: batch }, (_, j) => ({ time: new Date(now - j).toISOString(), values: { pm25: 10 + (j % 50), no2: 20 + (k % 30) } })) });
+    Array.from({ length: workers }, async (_, w) => {
+      for (let k = w; Date.now() < end; k += workers) {
         const s = seq++;
-        const ts = Math.floor(now / 1000);
+        if (rate > 0) {
+          const wait = started + ((s - 1) * 1000) / rate - performance.now();
+          if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+        }
         const t0 = performance.now();
-        const res = await fetch(url(i), {
-          method: 'POST',
-          headers: sign ? { authorization: `Bearer ${creds[i]}`, 'content-type': 'application/json', 'x-plaza-timestamp': String(ts), 'x-plaza-sequence': String(s), 'x-plaza-signature': signBatch(keys[i].key, ts, s, body) } : { 'content-type': 'application/json' },
-          body,
-        });
-        await res.arrayBuffer();
-        if (res.status === 200) {
-          acked += batch;
+        const units = await send(k, s).catch(() => 0);
+        if (units > 0) {
+          acked += units;
           lat.push(performance.now() - t0);
         } else failed++;
       }
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
-  return { perSecond: acked / elapsed, acked, failed, p50: percentile(lat, 0.5), p99: percentile(lat, 0.99) };
+  return { perSecond: acked / elapsed, acked, failed, p50: percentile(lat, 0.5), p99: percentile(lat, 0.99), elapsed };
 }
 
-/** Publishes QoS 1 messages (one reading each) with a window of unacknowledged ones. */
+/** Sends signed batches as fast as `inFlight` workers can for `secs`; returns figures. */
+async function httpLoad(url: (i: number) => string, creds: string[], secs: number, sign: boolean) {
+  const keys = creds.map((c) => parseCredential(c)!);
+  return loadLoop(inFlight, secs, async (k, s) => {
+    const i = k % creds.length;
+    const now = Date.now();
+    const body = JSON.stringify({ readings: Array.from({ length: batch }, (_, j) => ({ time: new Date(now - j).toISOString(), values: { pm25: 10 + (j % 50), no2: 20 + (k % 30) } })) });
+    const ts = Math.floor(now / 1000);
+    const res = await fetch(url(i), {
+      method: 'POST',
+      headers: sign ? { authorization: `Bearer ${creds[i]}`, 'content-type': 'application/json', 'x-plaza-timestamp': String(ts), 'x-plaza-sequence': String(s), 'x-plaza-signature': signBatch(keys[i].key, ts, s, body) } : { 'content-type': 'application/json' },
+      body,
+    });
+    await res.arrayBuffer();
+    return res.status === 200 ? batch : 0;
+  });
+}
+
+/** Publishes QoS 1 messages (one reading each) with a window of unacknowledged ones, paced at `rate`/s when > 0. */
 async function mqttLoad(topicOf: (i: number) => string, payloadOf: (i: number, seq: number) => Buffer, secs: number, rate = 0) {
   const client = await mqtt.connectAsync(mqttUrl, { clientId: `plaza-bench-pub-${run}-${Math.random().toString(36).slice(2, 8)}`, clean: true, protocolVersion: 5 });
-  const lat: number[] = [];
-  let acked = 0;
-  let failed = 0;
-  let seq = 1;
-  const end = Date.now() + secs * 1000;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: mqttWindow }, async (_, w) => {
-      for (let k = w; Date.now() < end; k += mqttWindow) {
-        const s = seq++;
-        if (rate > 0) {
-          // Message s is due at s / rate seconds after the start.
-          const due = started + ((s - 1) * 1000) / rate;
-          const wait = due - performance.now();
-          if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-        }
-        const t0 = performance.now();
-        try {
-          await client.publishAsync(topicOf(k % devicesN), payloadOf(k % devicesN, s), { qos: 1 });
-          acked++;
-          lat.push(performance.now() - t0);
-        } catch {
-          failed++;
-        }
-      }
-    }),
-  );
-  const elapsed = (performance.now() - started) / 1000;
+  const r = await loadLoop(mqttWindow, secs, async (k, s) => {
+    await client.publishAsync(topicOf(k % devicesN), payloadOf(k % devicesN, s), { qos: 1 });
+    return 1;
+  }, rate);
   await client.endAsync();
-  return { perSecond: acked / elapsed, acked, failed, p50: percentile(lat, 0.5), p99: percentile(lat, 0.99), elapsed };
+  return r;
 }
 
 async function count(slug: string): Promise<{ readings: number; batches: number; dupes: number }> {

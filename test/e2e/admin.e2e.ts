@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { artifactsDir, launchBrowser, startPortal, type PortalProcess } from './browser';
-import { screenshot } from './journeys';
+import { recordProblems, screenshot } from './journeys';
 import { addAdmin, signIn } from './steward-accounts';
 
 /**
@@ -32,11 +32,7 @@ after(async () => {
 /** A fresh page that records console and page errors. */
 async function newPage(problems: string[], who: string): Promise<Page> {
   const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`${who}: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`${who}: ${e.message}`));
-  return page;
+  return recordProblems(page, problems, who);
 }
 
 /** The audit table's rows as [actor, action, object] texts. */

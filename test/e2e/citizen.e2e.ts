@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import type { Browser } from 'playwright-core';
 import { artifactsDir, launchBrowser, startPortal, type PortalProcess } from './browser';
-import { assertCsvEqualsRelease, readPublishedRelease, screenshot } from './journeys';
+import { assertCsvEqualsRelease, readPublishedRelease, recordProblems, screenshot } from './journeys';
 
 /**
  * The citizen journey in chromium: home → search → facet → dataset page → download CSV, and the
@@ -34,10 +34,7 @@ test('citizen: home → search → facet → dataset → download CSV equals the
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
   const page = await context.newPage();
   const problems: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(m.text());
-  });
-  page.on('pageerror', (e) => problems.push(e.message));
+  recordProblems(page, problems);
 
   await page.goto(portal.url + '/');
   await screenshot(page, outDir, 'home', { readme: true });

@@ -126,3 +126,13 @@ export async function checkHowThisDataWasProtected(page: Page, expected: { state
     await section.screenshot({ path: path.join(expected.screenshotDir, 'how-this-data-was-protected.png') });
   }
 }
+
+/** Records a page's console errors and uncaught errors in `problems` (prefixed with `who` when given). */
+export function recordProblems(page: Page, problems: string[], who?: string): Page {
+  const tag = (message: string) => (who ? `${who}: ${message}` : message);
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(tag(m.text()));
+  });
+  page.on('pageerror', (e) => problems.push(tag(e.message)));
+  return page;
+}

@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import type { Browser } from 'playwright-core';
 import { artifactsDir, launchBrowser, startPortal, type PortalProcess } from './browser';
-import { assertCsvEqualsRelease, assertJsonEqualsRelease, checkHowThisDataWasProtected, readPublishedRelease, screenshot } from './journeys';
+import { assertCsvEqualsRelease, assertJsonEqualsRelease, checkHowThisDataWasProtected, readPublishedRelease, recordProblems, screenshot } from './journeys';
 
 /**
  * The researcher journey in chromium (issue 9 §1): register at /register, sign in, create an API
@@ -38,10 +38,7 @@ test('researcher: register → sign in → create a token → call the API with 
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
   const page = await context.newPage();
   const problems: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(m.text());
-  });
-  page.on('pageerror', (e) => problems.push(e.message));
+  recordProblems(page, problems);
 
   // Register.
   const email = `researcher-${Date.now()}@university.example`;

@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { demoCatalogue } from '../helpers/demo';
 import { artifactsDir, launchBrowser, startPortal, type PortalProcess } from './browser';
+import { recordProblems } from './journeys';
 
 let portal: PortalProcess;
 let browser: Browser;
@@ -23,10 +24,7 @@ after(async () => {
 test('a citizen opens the home page, searches, filters and opens a dataset', async () => {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const problems: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(m.text());
-  });
-  page.on('pageerror', (e) => problems.push(e.message));
+  recordProblems(page, problems);
 
   await page.goto(portal.url + '/');
   assert.equal(await page.locator('h1').textContent(), 'Find open data about Anytown');

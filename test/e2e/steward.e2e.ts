@@ -6,7 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { createDb } from '../../src/db/knex';
 import { fromRoot } from '../../src/paths';
 import { artifactsDir, launchBrowser, startPortal, type PortalProcess } from './browser';
-import { screenshot } from './journeys';
+import { recordProblems, screenshot } from './journeys';
 import { addStewards, signIn } from './steward-accounts';
 
 /**
@@ -39,10 +39,7 @@ after(async () => {
 async function stewardPage(email: string, problems: string[]): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`${email}: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`${email}: ${e.message}`));
+  recordProblems(page, problems, email);
   await signIn(page, portal.url, email);
   return page;
 }
