@@ -19,6 +19,7 @@ import { downloadsRouter } from './http/routes/downloads.routes';
 import { importRouter, uploadIntake } from './http/routes/import.routes';
 import { feedsRouter } from './http/routes/feeds.routes';
 import { publicPagesRouter } from './http/routes/public-pages.routes';
+import { configureSearchCache } from './catalogue/public-catalogue.repository';
 import { sourcesRouter } from './http/routes/sources.routes';
 import { streamsIngestRouter } from './http/routes/streams-ingest.routes';
 import { streamsManageRouter } from './http/routes/streams-manage.routes';
@@ -98,6 +99,8 @@ export function createApp(deps: AppDeps): Express {
   // Sensor ingest: devices authenticate with their own signed credentials (no session, no per-IP limit for people).
   const streamIngest = new StreamIngest(db, config.secret, config.streams, logger);
   app.locals.streamIngest = streamIngest;
+  // One search cache per database, shared by the pages, /api/v1 and CKAN (PLAZA_SEARCH_CACHE).
+  configureSearchCache(db, config.searchCacheSize);
   app.use(streamsIngestRouter({ ingest: streamIngest, config: config.streams }));
   app.use(uploadIntake());
   mountAccounts(app, { db, config });
@@ -108,7 +111,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(feedsRouter({ db, baseUrl: config.baseUrl }));
   app.use(apiRouter({ db, baseUrl: config.baseUrl }));
   app.use(ckanRouter({ db, baseUrl: config.baseUrl }));
-  app.use(publicPagesRouter({ db, baseUrl: config.baseUrl, searchCacheSize: config.searchCacheSize }));
+  app.use(publicPagesRouter({ db, baseUrl: config.baseUrl }));
   app.use(notFoundHandler);
   app.use(errorHandler);
   return app;

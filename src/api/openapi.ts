@@ -69,17 +69,17 @@ function ok(description: string, ref: string) {
   return { description, content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } } };
 }
 const errors = {
-  '400': { description: 'A parameter is invalid; the message names it.', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
-  '404': { description: 'No such resource.', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+  '400': ok('A parameter is invalid; the message names it.', 'Error'),
+  '404': ok('No such resource.', 'Error'),
 };
 
 const body = (schema: z.ZodType) => ({ required: true, content: { 'application/json': { schema: schemaOf(schema, 'input') } } });
 const manageErrors = {
   '400': errors['400'],
-  '401': { description: 'No or an invalid token.', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
-  '403': { description: 'Not allowed (e.g. approving what you submitted, a read-only token).', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
-  '404': { description: 'No such dataset, or one you may not manage (the same answer).', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
-  '409': { description: 'Not possible in the release’s state, or what was approved changed.', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+  '401': ok('No or an invalid token.', 'Error'),
+  '403': ok('Not allowed (e.g. approving what you submitted, a read-only token).', 'Error'),
+  '404': ok('No such dataset, or one you may not manage (the same answer).', 'Error'),
+  '409': ok('Not possible in the release’s state, or what was approved changed.', 'Error'),
 };
 const workflowOk = { description: 'The dataset’s workflow: source, policy, release in progress with its preview and the gate’s verdict, published versions.', content: { 'application/json': { schema: { type: 'object' } } } };
 const manageSlug = slugPath('slug', 'Dataset slug');

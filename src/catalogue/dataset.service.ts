@@ -7,7 +7,7 @@ import type { SensitivityLevel } from './table-schema';
 
 /** Creating a dataset's private record (the web API, `plaza import --create`): it stays private until something is published. */
 
-export const datasetSlugPattern = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+const datasetSlugPattern = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
 export interface NewDatasetInput {
   slug: string;

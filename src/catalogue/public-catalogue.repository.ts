@@ -44,11 +44,6 @@ function releaseFromRow(r: Record<string, unknown>): PublicRelease {
   };
 }
 
-/** The public catalogue's generation: it changes whenever anything is published or withdrawn. */
-export async function publicGeneration(db: DbOrTrx): Promise<number> {
-  return readPublicGeneration(db);
-}
-
 /**
  * The search caches of one database handle, shared by the pages, the API and CKAN. Results (which
  * carry download counts) live for the result TTL; facet counts and totals change only with the
@@ -124,7 +119,7 @@ async function cachedFacets(db: DbOrTrx, caches: SearchCaches, generation: numbe
 export async function searchPublicDatasets(db: DbOrTrx, query: SearchQuery): Promise<SearchResult> {
   const caches = cachesOf(db);
   if (caches.results.maxEntries <= 0) return searchCatalogue(db, query);
-  const generation = await publicGeneration(db);
+  const generation = await readPublicGeneration(db);
   const key = SearchCache.key(generation, query);
   const hit = caches.results.get(key);
   if (hit) return hit;

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../logger';
+import { defaultChunkBytes } from './chunk-writer';
 
 /**
  * Canonical CSVs of published releases kept as files, so the most common download — a whole
@@ -24,8 +25,6 @@ export interface CachedRelease {
   byteSize: number;
 }
 
-/** Chunk size of file reads, as for database downloads. */
-const readChunkBytes = 128 * 1024;
 
 export class ReleaseFileCache {
   private readonly filling = new Map<string, Promise<boolean>>();
@@ -99,6 +98,6 @@ export class ReleaseFileCache {
   /** A cached file's bytes in chunks (optionally after a UTF-8 BOM); stop iterating and the read stops. */
   static async *read(file: string, bom: boolean): AsyncGenerator<Buffer> {
     if (bom) yield Buffer.from([0xef, 0xbb, 0xbf]);
-    for await (const chunk of fs.createReadStream(file, { highWaterMark: readChunkBytes })) yield chunk as Buffer;
+    for await (const chunk of fs.createReadStream(file, { highWaterMark: defaultChunkBytes })) yield chunk as Buffer;
   }
 }

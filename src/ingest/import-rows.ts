@@ -113,16 +113,6 @@ export function rowWarnings(stats: RowStats, n: number): string[] {
   return out;
 }
 
-/** The result of converting one row: values, or the first column whose value does not fit its type. */
-export type Converted = { ok: true; values: CellValue[] } | { ok: false; column: number };
-
-/** Converts a fitted record to typed values for the columns. */
-export function convertRecord(rec: string[], columns: ColumnSchema[]): Converted {
-  const values: CellValue[] = rec.slice(0, columns.length);
-  const failed = convertInPlace(values, columns, 0);
-  return failed < 0 ? { ok: true, values } : { ok: false, column: failed };
-}
-
 /**
  * Converts a fitted record's cells in place (text → typed value, missing → null) from column
  * `from` on, so a row costs no new array. Returns -1 when every cell fits, else the index of the

@@ -3,7 +3,6 @@ import { z } from 'zod';
 import { facetNames, type PublicDataset, type PublicRelease, type SearchQuery, type SearchResult } from '../../catalogue/catalogue.types';
 import {
   catalogueCounts,
-  configureSearchCache,
   derivedFrom,
   getPublicDataset,
   getPublicRelease,
@@ -52,10 +51,9 @@ const searchBody = (baseUrl: string, query: SearchQuery, result: SearchResult) =
 const wantsJson = (res: Response) => res.locals.format === 'json';
 
 /** The public catalogue pages (DESIGN.md §6), each with its `.json` twin. Reads only public data. */
-export function publicPagesRouter(deps: { db: Db; baseUrl: string; searchCacheSize: number }): Router {
+export function publicPagesRouter(deps: { db: Db; baseUrl: string }): Router {
   const { db, baseUrl } = deps;
   const router = Router();
-  configureSearchCache(db, deps.searchCacheSize);
 
   const findDataset = async (slug: string): Promise<PublicDataset> => {
     const parsed = slugParam.safeParse(slug);
