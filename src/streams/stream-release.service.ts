@@ -67,7 +67,7 @@ export async function closeDueIntervals(db: Db, options: ReleaseRunOptions = {})
 /** Closes the due intervals of one stream, oldest first, each in its own transaction. */
 export async function closeStreamIntervals(db: Db, streamId: number, options: ReleaseRunOptions = {}): Promise<StreamRunReport> {
   const now = options.now ?? Date.now();
-  let stream = (await getStreamById(db, streamId))!;
+  const stream = (await getStreamById(db, streamId))!;
   const report: StreamRunReport = { stream: stream.slug, closed: 0, releases: 0, blocked: null };
   const windowMs = releaseIntervalMs(stream.rollup);
   const due = closedWindows(stream.closedUntil, now, windowMs, stream.rollup.lateSeconds * 1000, options.maxWindows ?? 48);
@@ -86,7 +86,6 @@ export async function closeStreamIntervals(db: Db, streamId: number, options: Re
     }
     report.closed++;
     report.releases += outcome.releases;
-    stream = (await getStreamById(db, streamId))!;
   }
   return report;
 }
