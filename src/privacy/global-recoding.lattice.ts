@@ -1,5 +1,5 @@
 import type { Hierarchy } from './hierarchy.model';
-import { KeyIndex, groupTuples } from './key-index';
+import { KeyIndex, KeyIndex32, groupTuples } from './key-index';
 import { classCheck, rankValues, type ClassCheck, type SensitiveCriterion } from './privacy.criteria';
 import { HierarchyError, HierarchyValueMissingError, InfeasibleRequestError } from './privacy.errors';
 
@@ -121,7 +121,7 @@ export function encodeLattice(qiValues: string[][], hierarchies: Hierarchy[], se
  * The records of a node as units (representative base unit + count), with each unit's class key
  * (null when the key layout needs more than 53 bits); a cache entry for roll-up.
  */
-export interface NodeUnits { levels: readonly number[]; rep: Int32Array; cnt: Int32Array; size: number; key: Float64Array | null }
+export interface NodeUnits { levels: readonly number[]; rep: Int32Array; cnt: Int32Array; size: number; key: Float64Array | Int32Array | null }
 
 /** What the search needs to know about one node. */
 export interface NodeStats {
@@ -142,15 +142,17 @@ export interface NodeStats {
  * Class keys as bit fields: QI j's id at the node's level sits in bits [shift_j, shift_j + bits_j)
  * where 2^bits_j covers its level-0 domain (ids only shrink going up). A field is read as
  * (key × 2^-shift_j) & mask_j, exact for keys < 2^53, so a roll-up changes only the fields of the
- * columns whose level changes, without looking at the records.
+ * columns whose level changes, without looking at the records. When all fields fit in 32 bits
+ * (`narrow`) the keys are int32 and fields are read with shifts, the fast path.
  */
-interface KeyLayout { scale: number[]; inv: number[]; mask: number[]; exact: boolean }
+interface KeyLayout { scale: number[]; inv: number[]; mask: number[]; shift: number[]; exact: boolean; narrow: boolean }
 
 /** The bit-field layout of the class keys, and whether it fits in 53 bits. */
 function keyLayout(data: LatticeData): KeyLayout {
   const scale: number[] = [];
   const inv: number[] = [];
   const mask: number[] = [];
+  const shifts: number[] = [];
   let shift = 0;
   let exact = true;
   for (let j = data.heights.length - 1; j >= 0; j--) {
@@ -158,19 +160,29 @@ function keyLayout(data: LatticeData): KeyLayout {
     while (2 ** bits < data.domainSizes[j][0]) bits++;
     if (bits > 30) exact = false;
     scale[j] = 2 ** shift;
+    shifts[j] = shift;
     inv[j] = 2 ** -shift;
     mask[j] = 2 ** Math.min(bits, 30) - 1;
     shift += bits;
   }
-  return { scale, inv, mask, exact: exact && shift <= 53 };
+  return { scale, inv, mask, shift: shifts, exact: exact && shift <= 53, narrow: exact && shift <= 32 };
 }
+
+const NO_CHANGE = new Int32Array(1);
 
 /** Base units as the roll-up source of the bottom node. */
 export function baseUnits(data: LatticeData): NodeUnits {
   const levels = data.heights.map(() => 0);
-  const { scale, exact } = keyLayout(data);
-  let key: Float64Array | null = null;
-  if (exact) {
+  const { scale, shift, exact, narrow } = keyLayout(data);
+  let key: Float64Array | Int32Array | null = null;
+  if (narrow) {
+    const k32 = new Int32Array(data.units);
+    for (let j = 0; j < shift.length; j++) {
+      const ids = data.unitIds[j][0];
+      for (let u = 0; u < data.units; u++) k32[u] |= ids[u] << shift[j];
+    }
+    key = k32;
+  } else if (exact) {
     key = new Float64Array(data.units);
     for (let j = 0; j < scale.length; j++) {
       const ids = data.unitIds[j][0];
@@ -187,6 +199,7 @@ export function baseUnits(data: LatticeData): NodeUnits {
  */
 export class NodeEvaluator {
   private readonly index: KeyIndex;
+  private readonly index32: KeyIndex32;
   private readonly classOf: Int32Array;
   private readonly classSize: Float64Array;
   private readonly classRep: Int32Array;
@@ -201,15 +214,19 @@ export class NodeEvaluator {
   private readonly checks: { s: number; check: ClassCheck }[];
   private readonly classKey: Float64Array;
   private readonly keys: Float64Array;
+  private readonly classKey32: Int32Array;
+  private readonly keys32: Int32Array;
   private readonly layout: KeyLayout;
   /** [qi][from × height + to]: per id at level `from`, the key change that moves it to level `to`. */
   private readonly deltas: (Float64Array | undefined)[][];
+  private readonly deltas32: (Int32Array | undefined)[][];
   /** Classes that failed (size < k or a criterion), after the last evaluate(). */
   readonly failed: Uint8Array;
 
   constructor(readonly data: LatticeData, readonly k: number, criteria: SensitiveCriterion[], private readonly withLoss = false) {
     const u = Math.max(1, data.units);
     this.index = new KeyIndex(u);
+    this.index32 = new KeyIndex32(256);
     this.classOf = new Int32Array(u);
     this.classSize = new Float64Array(u);
     this.classRep = new Int32Array(u);
@@ -222,7 +239,10 @@ export class NodeEvaluator {
     this.classKey = new Float64Array(u);
     this.keys = new Float64Array(u);
     this.layout = keyLayout(data);
+    this.classKey32 = new Int32Array(this.layout.narrow ? u : 0);
+    this.keys32 = new Int32Array(this.layout.narrow ? u : 0);
     this.deltas = data.heights.map(() => []);
+    this.deltas32 = data.heights.map(() => []);
     this.checks = criteria.map((c) => {
       const s = data.sensitive.findIndex((x) => x.column === c.column);
       if (s < 0) throw new InfeasibleRequestError(`Sensitive column "${c.column}" is not encoded`);
@@ -251,6 +271,24 @@ export class NodeEvaluator {
     return table;
   }
 
+  /** The int32 key change of QI j from level `from` to level `to` (wraps modulo 2^32, exact for a field). */
+  private delta32(j: number, from: number, to: number): Int32Array {
+    const slot = from * this.data.heights[j] + to;
+    const known = this.deltas32[j][slot];
+    if (known !== undefined) return known;
+    const f = this.delta(j, from, to);
+    const step = 2 ** this.layout.shift[j];
+    const table = Int32Array.from(f, (x) => Math.imul(x / step, step | 0));
+    this.deltas32[j][slot] = table;
+    return table;
+  }
+
+  /** The delta table, shift and mask of changed column j (or of no change when j is undefined). */
+  private field32(j: number | undefined, from: NodeUnits, node: readonly number[]): [Int32Array, number, number] {
+    if (j === undefined) return [NO_CHANGE, 0, 0];
+    return [this.delta32(j, from.levels[j], node[j]), this.layout.shift[j], this.layout.mask[j]];
+  }
+
   /** An upper bound on the classes of `node`: the product of its columns' domain sizes. */
   private classBound(node: readonly number[], limit: number): number {
     let p = 1;
@@ -269,7 +307,8 @@ export class NodeEvaluator {
     const classOf = this.classOf;
     const classSize = this.classSize;
     const classRep = this.classRep;
-    if (!this.layout.exact || from.key === null) {
+    if (this.layout.narrow && from.key instanceof Int32Array) return this.classify32(from.key, from, node);
+    if (!this.layout.exact || !(from.key instanceof Float64Array)) {
       const d = this.data;
       const cols = node.map((l, j) => { const ids = d.unitIds[j][l]; return Int32Array.from(rep.subarray(0, size), (r) => ids[r]); });
       const classes = groupTuples(cols, node.map((l, j) => d.domainSizes[j][l]), size, classOf, this.index);
@@ -302,6 +341,45 @@ export class NodeEvaluator {
     let classes = 0;
     for (let u = 0; u < size; u++) {
       const key = keys[u];
+      const c = index.idOf(key);
+      classOf[u] = c;
+      if (c === classes) { classes++; classRep[c] = rep[u]; classKey[c] = key; classSize[c] = cnt[u]; } else classSize[c] += cnt[u];
+    }
+    return classes;
+  }
+
+  /** `classify` on int32 keys: fields read with shifts, one multiplicative hash. */
+  private classify32(src: Int32Array, from: NodeUnits, node: readonly number[]): number {
+    const rep = from.rep;
+    const cnt = from.cnt;
+    const size = from.size;
+    const classOf = this.classOf;
+    const classSize = this.classSize;
+    const classRep = this.classRep;
+    const changed: number[] = [];
+    for (let j = 0; j < node.length; j++) if (from.levels[j] !== node[j]) changed.push(j);
+    // The new keys: the last two changed columns are applied in the grouping pass itself, any others
+    // in passes of their own before it.
+    let keys = src;
+    while (changed.length > 2) {
+      const j = changed.shift() as number;
+      const t = this.delta32(j, from.levels[j], node[j]);
+      const sh = this.layout.shift[j];
+      const m = this.layout.mask[j];
+      const out = this.keys32;
+      for (let u = 0; u < size; u++) { const s = keys[u]; out[u] = (s + t[(s >>> sh) & m]) | 0; }
+      keys = out;
+    }
+    // A missing column reads field 0 of a one-entry table of 0.
+    const [t1, sh1, m1] = this.field32(changed[0], from, node);
+    const [t2, sh2, m2] = this.field32(changed[1], from, node);
+    const index = this.index32;
+    const classKey = this.classKey32;
+    index.reset(this.classBound(node, Math.max(256, size)));
+    let classes = 0;
+    for (let u = 0; u < size; u++) {
+      const s = keys[u];
+      const key = (s + t1[(s >>> sh1) & m1] + t2[(s >>> sh2) & m2]) | 0;
       const c = index.idOf(key);
       classOf[u] = c;
       if (c === classes) { classes++; classRep[c] = rep[u]; classKey[c] = key; classSize[c] = cnt[u]; } else classSize[c] += cnt[u];
@@ -357,8 +435,11 @@ export class NodeEvaluator {
       const cntOut = new Int32Array(count);
       const sizes = hasSens ? this.unitCnt : size;
       for (let i = 0; i < count; i++) cntOut[i] = sizes[i];
-      let key: Float64Array | null = null;
-      if (this.layout.exact && from.key !== null) {
+      let key: Float64Array | Int32Array | null = null;
+      if (this.layout.narrow && from.key instanceof Int32Array) {
+        key = hasSens ? new Int32Array(count) : this.classKey32.slice(0, count);
+        if (hasSens) for (let i = 0; i < count; i++) key[i] = this.classKey32[this.unitClass[i]];
+      } else if (this.layout.exact && from.key !== null) {
         key = hasSens ? new Float64Array(count) : this.classKey.slice(0, count);
         if (hasSens) for (let i = 0; i < count; i++) key[i] = this.classKey[this.unitClass[i]];
       }

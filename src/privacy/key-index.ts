@@ -85,6 +85,91 @@ export class KeyIndex {
   }
 }
 
+/**
+ * The same index for 32-bit integer keys (any int32 value), the fast path of the lattice search:
+ * one multiplicative hash, keys and ids interleaved in one Int32Array, and no clearing on reset —
+ * an entry belongs to the current grouping when its tag (id + base) is at least `base`, and every
+ * reset moves `base` past the ids handed out.
+ */
+export class KeyIndex32 {
+  private table: Int32Array;
+  private shift: number;
+  private mask: number;
+  private base = 0;
+  private readonly pool = new Map<number, Int32Array>();
+  size = 0;
+
+  constructor(expected: number) {
+    this.table = new Int32Array(0);
+    this.shift = 32;
+    this.mask = 0;
+    this.use(KeyIndex32.capacity(expected));
+  }
+
+  private static capacity(expected: number): number {
+    let cap = 16;
+    while (cap < expected * 2) cap *= 2;
+    return cap;
+  }
+
+  private use(cap: number): void {
+    let t = this.pool.get(cap);
+    if (t === undefined) { t = new Int32Array(cap * 2); this.pool.set(cap, t); }
+    this.table = t;
+    this.mask = cap - 1;
+    this.shift = 32 - Math.log2(cap);
+    this.fresh();
+  }
+
+  /** A base above every tag of every pooled table, or all tables cleared when tags would overflow. */
+  private fresh(): void {
+    this.base += this.size + 1;
+    if (this.base > 0x3fffffff) {
+      for (const t of this.pool.values()) t.fill(0);
+      this.base = 1;
+    }
+    this.size = 0;
+  }
+
+  /** Forgets every key and switches to the table sized for at most `expected` keys. */
+  reset(expected = 0): void {
+    const cap = KeyIndex32.capacity(expected);
+    if (cap !== this.mask + 1) { this.base += this.size; this.size = 0; this.use(cap); } else this.fresh();
+  }
+
+  private grow(): void {
+    const old = this.table;
+    const n = this.size;
+    const keys = new Int32Array(n);
+    const base = this.base;
+    for (let p = 0; p < old.length; p += 2) if (old[p + 1] >= base) keys[old[p + 1] - base] = old[p];
+    this.base += n;
+    this.size = 0;
+    this.use((this.mask + 1) * 2);
+    for (let i = 0; i < n; i++) this.idOf(keys[i]);
+  }
+
+  /** Dense id of a key, inserting it with the next id when new. */
+  idOf(key: number): number {
+    const t = this.table;
+    const mask = this.mask;
+    const base = this.base;
+    let slot = Math.imul(key, 0x9e3779b1) >>> this.shift;
+    for (;;) {
+      const p = slot << 1;
+      const tag = t[p + 1];
+      if (tag < base) {
+        if (this.size * 2 >= mask) { this.grow(); return this.idOf(key); }
+        t[p] = key;
+        t[p + 1] = base + this.size;
+        return this.size++;
+      }
+      if (t[p] === key) return tag - base;
+      slot = (slot + 1) & mask;
+    }
+  }
+}
+
 const MAX_EXACT = 2 ** 53;
 
 /**

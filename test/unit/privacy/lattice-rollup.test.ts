@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { encodeLattice, hierarchyFromRows, searchOptimalGeneralisation, type Hierarchy, type Metric } from '../../../src/privacy';
 import { baseUnits, NodeEvaluator, type LatticeData, type NodeStats } from '../../../src/privacy/global-recoding.lattice';
-import { KeyIndex } from '../../../src/privacy/key-index';
+import { KeyIndex, KeyIndex32 } from '../../../src/privacy/key-index';
 
 /** A nesting hierarchy over 0..size-1: level l groups values by ⌊v / width_l⌋, then '*'. */
 function bandHierarchy(column: string, size: number, widths: number[]): Hierarchy {
@@ -78,23 +78,39 @@ describe('roll-up of class histograms (fast-check)', () => {
     }), { numRuns: 60, seed: 7 });
   });
 
-  test('tables whose class keys need more than 53 bits take the exact fallback and still find the optimum', () => {
-    // Ten columns of up to 64 distinct values: 60 bits of key.
-    const hs = Array.from({ length: 10 }, (_, j) => (j < 1 ? bandHierarchy(`Q${j}`, 64, [8]) : bandHierarchy(`Q${j}`, 64, [])));
-    fc.assert(fc.property(fc.array(fc.array(fc.integer({ min: 0, max: 63 }), { minLength: 10, maxLength: 10 }), { minLength: 80, maxLength: 120 }),
-      fc.constantFrom<Metric>('dm', 'dm-star', 'aecs', 'height', 'loss'), fc.integer({ min: 1, max: 3 }), (raw, metric, k) => {
-        const rows = raw.map((r) => r.map(String));
-        const data = encodeLattice(hs.map((_, j) => rows.map((r) => r[j])), hs, [], []);
-        assert.ok(data.domainSizes.reduce((bits, d) => bits + Math.ceil(Math.log2(d[0])), 0) > 53);
-        const opt = searchOptimalGeneralisation(data, { k, suppressionLimit: 0.5, metric });
-        const all = searchOptimalGeneralisation(data, { k, suppressionLimit: 0.5, metric, exhaustive: true });
-        assert.deepEqual(opt.levels, all.levels);
-        assert.equal(opt.score, all.score);
-        const node = hs.map((h, j) => (j % 2) * (h.height - 1));
-        assert.deepEqual(new NodeEvaluator(data, k, []).evaluate(baseUnits(data), node, false).stats.suppressed, naiveStats(rows, hs, node, k).suppressed);
-        return true;
-      }), { numRuns: 4, seed: 11 });
-  });
+  // Class keys are int32 up to 32 bits (the fast path), doubles up to 53 bits, and grouped tuple by
+  // tuple beyond that: each layout must find the exhaustive search's optimum and count like the records.
+  for (const { name, columns, size, path } of [
+    { name: 'exactly 32 bits (the sign bit in use)', columns: 8, size: 16, path: 'int32' },
+    { name: '33 to 53 bits', columns: 7, size: 64, path: 'float' },
+    { name: 'more than 53 bits', columns: 10, size: 64, path: 'tuples' },
+  ] as const) {
+    test(`tables whose class keys need ${name} take the ${path} path and still find the optimum`, () => {
+      const bits = Math.log2(size);
+      const hs = Array.from({ length: columns }, (_, j) => (j < 1 ? bandHierarchy(`Q${j}`, size, [8]) : bandHierarchy(`Q${j}`, size, [])));
+      fc.assert(fc.property(fc.array(fc.array(fc.integer({ min: 0, max: size - 1 }), { minLength: columns, maxLength: columns }), { minLength: 80, maxLength: 120 }),
+        fc.constantFrom<Metric>('dm', 'dm-star', 'aecs', 'height', 'loss'), fc.integer({ min: 1, max: 3 }), (raw, metric, k) => {
+          // Every column uses its largest value once, so the key width is exactly columns × bits.
+          const rows = raw.map((r) => r.map(String));
+          rows.push(Array.from({ length: columns }, () => String(size - 1)));
+          const data = encodeLattice(hs.map((_, j) => rows.map((r) => r[j])), hs, [], []);
+          assert.equal(data.domainSizes.reduce((sum, d) => sum + Math.ceil(Math.log2(d[0])), 0), columns * bits);
+          const key = baseUnits(data).key;
+          assert.equal(key === null ? 'tuples' : key instanceof Int32Array ? 'int32' : 'float', path);
+          const opt = searchOptimalGeneralisation(data, { k, suppressionLimit: 0.5, metric });
+          const all = searchOptimalGeneralisation(data, { k, suppressionLimit: 0.5, metric, exhaustive: true });
+          assert.deepEqual(opt.levels, all.levels);
+          assert.equal(opt.score, all.score);
+          const ev = new NodeEvaluator(data, k, []);
+          for (const node of [hs.map((h, j) => (j % 2) * (h.height - 1)), hs.map((h, j) => ((j + 1) % 2) * (h.height - 1)), hs.map((h) => h.height - 1)]) {
+            const naive = naiveStats(rows, hs, node, k);
+            const direct = ev.evaluate(baseUnits(data), node, false).stats;
+            assert.deepEqual({ classes: direct.classes, sumSqAll: direct.sumSqAll, suppressed: direct.suppressed, dmBound: direct.dmBound }, naive);
+          }
+          return true;
+        }), { numRuns: 4, seed: 11 });
+    });
+  }
 
   test('a hand-built hierarchy that does not nest is refused when rolled up', () => {
     const h: Hierarchy = { column: 'X', height: 3, levelNames: ['value', 'a', 'b'], map: new Map([['1', ['1', 'A', 'P']], ['2', ['2', 'A', 'Q']]]) };
@@ -121,5 +137,25 @@ describe('KeyIndex (fast-check)', () => {
       }
       return true;
     }), { numRuns: 200, seed: 3 });
+  });
+
+  test('KeyIndex32: dense ids in first-seen order for any int32 keys, across resets, growth and the tag wrap-around', () => {
+    const int32 = fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 });
+    fc.assert(fc.property(fc.array(fc.record({ expected: fc.integer({ min: 0, max: 300 }), keys: fc.array(fc.oneof(fc.integer({ min: -20, max: 20 }), int32), { maxLength: 400 }) }), { maxLength: 8 }),
+      fc.boolean(), (rounds, nearWrap) => {
+        const index = new KeyIndex32(4);
+        // Tags are id + base and base only grows; near its limit every pooled table is cleared instead.
+        if (nearWrap) (index as unknown as { base: number }).base = 0x3fffffff - 50;
+        for (const { expected, keys } of rounds) {
+          index.reset(expected);
+          const seen = new Map<number, number>();
+          for (const key of keys) {
+            if (!seen.has(key)) seen.set(key, seen.size);
+            assert.equal(index.idOf(key), seen.get(key));
+          }
+          assert.equal(index.size, seen.size);
+        }
+        return true;
+      }), { numRuns: 300, seed: 5 });
   });
 });
