@@ -8,7 +8,8 @@ import type {
 import { facetNames } from '../catalogue/catalogue.types';
 import { searchTerms } from '../catalogue/search-terms';
 import type { SensitivityLevel } from '../catalogue/table-schema';
-import { dialectOf, sqliteFilename, type DbOrTrx } from './knex';
+import { dialectOf, type DbOrTrx } from './knex';
+import { readOnlyConnectionOf, type ReadOnlySqlite, type ReadOnlyStatement } from './sqlite-client';
 
 /**
  * Full-text search over the published catalogue: SQLite FTS5 (bm25) and PostgreSQL full-text
@@ -231,43 +232,32 @@ export async function unindexPublicDataset(db: DbOrTrx, id: number): Promise<voi
   await db.raw('DELETE FROM pub_datasets_fts WHERE rowid = ?', [id]);
 }
 
-interface GenerationStatement {
-  pluck(on: boolean): GenerationStatement;
-  get(): unknown;
-}
-interface ReadOnlyDatabase {
-  prepare(sql: string): GenerationStatement;
-  pragma(sql: string): unknown;
-  open: boolean;
-}
-
 const generationSql = 'SELECT generation FROM pub_generation WHERE id = 1';
-const generationReaders = new WeakMap<object, GenerationStatement | null>();
+const generationReaders = new WeakMap<ReadOnlySqlite, ReadOnlyStatement | null>();
 
 /**
- * The generation statement on a read-only connection of a file database (null for :memory: or a
- * transaction). Every search asks for the generation first, so this read skips knex's pool and
- * query machinery; in WAL mode each read sees the last committed generation, exactly as the pooled
- * connection would.
+ * The generation statement on the read-only side connection of a file database (null for
+ * :memory:, PostgreSQL or a transaction). Every search asks for the generation first, so this read
+ * skips knex's pool and query machinery; in WAL mode each read sees the last committed generation,
+ * exactly as the pooled connection would.
  */
-function generationReader(db: DbOrTrx): GenerationStatement | null {
-  const known = generationReaders.get(db);
-  if (known !== undefined) return known;
-  let reader: GenerationStatement | null = null;
-  const filename = (db.client as { connectionSettings?: { filename?: string } }).connectionSettings?.filename;
-  if (dialectOf(db) === 'sqlite' && !db.isTransaction && filename && sqliteFilename(filename) !== ':memory:') {
-    try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const Database = require('better-sqlite3') as new (file: string, opts: { readonly: boolean; fileMustExist: boolean }) => ReadOnlyDatabase;
-      const conn = new Database(filename, { readonly: true, fileMustExist: true });
-      conn.pragma('busy_timeout = 10000');
-      conn.pragma('cache_size = 8'); // it reads one row: keep its page cache tiny
-      reader = conn.prepare(generationSql).pluck(true);
-    } catch {
-      reader = null; // e.g. the table does not exist yet: read through knex
-    }
+function generationReader(db: DbOrTrx): ReadOnlyStatement | null {
+  let conn: ReadOnlySqlite | undefined;
+  try {
+    conn = readOnlyConnectionOf(db);
+  } catch {
+    return null; // e.g. the file is not created yet: read through knex
   }
-  generationReaders.set(db, reader);
+  if (!conn) return null;
+  const known = generationReaders.get(conn);
+  if (known !== undefined) return known;
+  let reader: ReadOnlyStatement | null = null;
+  try {
+    reader = conn.prepare(generationSql).pluck(true);
+  } catch {
+    reader = null; // e.g. the table does not exist yet: read through knex
+  }
+  generationReaders.set(conn, reader);
   return reader;
 }
 

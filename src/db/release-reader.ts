@@ -1,6 +1,10 @@
 import type { CellValue, ColumnSchema } from '../catalogue/table-schema';
-import { dialectOf, sqliteFilename, type Db } from './knex';
+import { dialectOf, type Db } from './knex';
 import { physicalColumn } from './data-table';
+import { readOnlyConnectionOf, type ReadOnlySqlite, type ReadOnlyStatement } from './sqlite-client';
+
+/** A pooled better-sqlite3 connection, as far as these reads use it. */
+interface RawConnection { prepare(sql: string): ReadOnlyStatement }
 
 /**
  * Fast, bounded reads of published release tables for downloads, the API and CKAN's
@@ -41,54 +45,17 @@ export interface ReleaseRead {
 
 const tableNamePattern = /^rel_[0-9]+$/;
 
-interface SqliteStatement {
-  raw(on: boolean): SqliteStatement;
-  all(...params: unknown[]): unknown[][];
-  get(...params: unknown[]): unknown;
-}
-interface SqliteDatabase {
-  prepare(sql: string): SqliteStatement;
-  pragma(sql: string): unknown;
-  close(): void;
-  open: boolean;
-}
 interface PgClient {
   query(q: { text: string; values: unknown[]; rowMode?: 'array' }): Promise<{ rows: unknown[][] }>;
 }
 interface KnexClientInternals {
   acquireConnection(): Promise<unknown>;
   releaseConnection(conn: unknown): Promise<void>;
-  connectionSettings?: { filename?: string };
 }
 
-const readOnlyConnections = new WeakMap<Db, SqliteDatabase>();
-const statementCaches = new WeakMap<object, Map<string, SqliteStatement>>();
+const statementCaches = new WeakMap<object, Map<string, ReadOnlyStatement>>();
 
-/** A separate read-only connection for a file database (undefined for :memory:). */
-function readOnlyConnection(db: Db): SqliteDatabase | undefined {
-  const existing = readOnlyConnections.get(db);
-  if (existing?.open) return existing;
-  const filename = (db.client as unknown as KnexClientInternals).connectionSettings?.filename;
-  if (!filename || sqliteFilename(filename) === ':memory:' || filename === '') return undefined;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const Database = require('better-sqlite3') as new (file: string, opts: { readonly: boolean; fileMustExist: boolean }) => SqliteDatabase;
-  const conn = new Database(filename, { readonly: true, fileMustExist: true });
-  conn.pragma('busy_timeout = 10000');
-  // Downloads read whole tables in order: memory-mapped pages spare a copy per page (about 10% of
-  // a 1,000,000-row CSV download's time). Mapped pages are the OS page cache, shared and reclaimable.
-  conn.pragma('mmap_size = 268435456');
-  readOnlyConnections.set(db, conn);
-  return conn;
-}
-
-/** Closes the read-only download connection of a database, if one was opened. */
-export function closeReleaseReader(db: Db): void {
-  const conn = readOnlyConnections.get(db);
-  if (conn?.open) conn.close();
-  readOnlyConnections.delete(db);
-}
-
-function prepared(conn: SqliteDatabase, sql: string): SqliteStatement {
+function prepared(conn: ReadOnlySqlite | RawConnection, sql: string): ReadOnlyStatement {
   let cache = statementCaches.get(conn);
   if (!cache) {
     cache = new Map();
@@ -107,9 +74,9 @@ function prepared(conn: SqliteDatabase, sql: string): SqliteStatement {
 async function runArrays(db: Db, sql: string, params: unknown[]): Promise<unknown[][]> {
   const client = db.client as unknown as KnexClientInternals;
   if (dialectOf(db) === 'sqlite') {
-    const ro = readOnlyConnection(db);
+    const ro = readOnlyConnectionOf(db);
     if (ro) return prepared(ro, sql).all(...params);
-    const conn = (await client.acquireConnection()) as SqliteDatabase;
+    const conn = (await client.acquireConnection()) as RawConnection;
     try {
       return prepared(conn, sql).all(...params);
     } finally {

@@ -57,11 +57,28 @@ function prepareCached(conn: RawSqlite, sql: string): RawStatement {
   return statement;
 }
 
+/** A statement of the read-only side connection. */
+export interface ReadOnlyStatement {
+  raw(on: boolean): ReadOnlyStatement;
+  pluck(on: boolean): ReadOnlyStatement;
+  all(...params: unknown[]): unknown[][];
+  get(...params: unknown[]): unknown;
+}
+
+/** The read-only side connection of a file database. */
+export interface ReadOnlySqlite {
+  prepare(sql: string): ReadOnlyStatement;
+  pragma(sql: string): unknown;
+  close(): void;
+  open: boolean;
+}
+
 /** The knex client class Plaza uses for SQLite. */
 export class PlazaSqliteClient extends (ClientBetterSqlite3 as unknown as new (config: Knex.Config) => {
   acquireRawConnection(): Promise<RawSqlite>;
   connectionSettings: { filename: string };
   _formatBindings(bindings: unknown[] | undefined): unknown[];
+  destroy(callback?: (err?: unknown) => void): Promise<void>;
 }) {
   override async acquireRawConnection(): Promise<RawSqlite> {
     const conn = await super.acquireRawConnection();
@@ -94,4 +111,38 @@ export class PlazaSqliteClient extends (ClientBetterSqlite3 as unknown as new (c
   transaction(...args: unknown[]): unknown {
     return new ImmediateTransaction(this, ...args);
   }
+
+  private side: ReadOnlySqlite | undefined;
+
+  /**
+   * A read-only connection to the same file, outside the pool (undefined for :memory:), opened on
+   * first use and closed with the pool. Hot reads (the catalogue generation before every search,
+   * release tables for downloads) use it without knex's query machinery; in WAL mode it sees the
+   * last committed state while the pool's connection writes.
+   */
+  readOnlyConnection(): ReadOnlySqlite | undefined {
+    if (this.side?.open) return this.side;
+    const filename = this.connectionSettings.filename;
+    if (!filename || filename === ':memory:') return undefined;
+    const Database = require('better-sqlite3') as new (file: string, opts: { readonly: boolean; fileMustExist: boolean }) => ReadOnlySqlite;
+    const conn = new Database(filename, { readonly: true, fileMustExist: true });
+    conn.pragma('busy_timeout = 10000');
+    // Downloads read whole tables in order: memory-mapped pages spare a copy per page (about 10% of
+    // a 1,000,000-row CSV download's time). Mapped pages are the OS page cache, shared and reclaimable.
+    conn.pragma('mmap_size = 268435456');
+    this.side = conn;
+    return conn;
+  }
+
+  override async destroy(callback?: (err?: unknown) => void): Promise<void> {
+    if (this.side?.open) this.side.close();
+    this.side = undefined;
+    return super.destroy(callback);
+  }
+}
+
+/** The read-only side connection of a SQLite file database; undefined on PostgreSQL, :memory: and inside a transaction. */
+export function readOnlyConnectionOf(db: { client: unknown; isTransaction?: boolean }): ReadOnlySqlite | undefined {
+  if (db.isTransaction || !(db.client instanceof PlazaSqliteClient)) return undefined;
+  return db.client.readOnlyConnection();
 }
