@@ -23,6 +23,15 @@ export interface Actor {
   tokenId?: number;
 }
 
+/**
+ * The person behind an actor, as recorded for four-eyes rules (who defined, submitted, approved):
+ * a steward acting through an API token is the same person as when signed in (`user:<id>`);
+ * any other actor is itself.
+ */
+export function personOf(actor: Actor): string {
+  return actor.userId !== undefined ? `user:${actor.userId}` : actor.id;
+}
+
 /** The actor for requests without credentials. */
 export const anonymousActor: Actor = Object.freeze({ kind: 'anonymous', id: 'anonymous' }) as Actor;
 /** The actor for the system's own work (seeds, schedulers, CLI imports). */

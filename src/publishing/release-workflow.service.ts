@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { Actor } from '../auth/actor';
+import { personOf, type Actor } from '../auth/actor';
 import { can } from '../auth/policy';
 import { appendAudit } from '../audit/audit.repository';
 import { getDatasetById, lockDataset, type DatasetRecord } from '../catalogue/dataset.repository';
@@ -49,11 +49,6 @@ export interface WorkflowContext {
   secret: string;
   /** Run policies in the calling thread instead of a worker (the demo seed). */
   inline?: boolean;
-}
-
-/** Who acts, as recorded: a person is the same person whether signed in or using a token. */
-export function personOf(actor: Actor): string {
-  return actor.userId !== undefined ? `user:${actor.userId}` : actor.id;
 }
 
 /** Pseudonymisation keys available to policies (`"secret": "pseudonym_key"`), derived from the deployment secret. */

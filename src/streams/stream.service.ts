@@ -1,5 +1,5 @@
 import { appendAudit } from '../audit/audit.repository';
-import type { Actor } from '../auth/actor';
+import { personOf } from '../auth/actor';
 import type { ActionContext } from '../auth/auth-context';
 import { authorize, can, publisherScope } from '../auth/policy';
 import { getDatasetBySlug, insertDataset } from '../catalogue/dataset.repository';
@@ -37,12 +37,6 @@ import {
  * registry. Every change is authorized through the policy (stewards of the stream's publisher)
  * and audited in the same transaction.
  */
-
-/**
- * The person behind an actor, for four-eyes: a steward acting through an API token is the same
- * person as when signed in, so definer and approver are compared as `user:<id>`.
- */
-export const personOf = (a: Actor): string => (a.userId !== undefined ? `user:${a.userId}` : a.id);
 
 const zodMessage = (e: { issues: Array<{ path: PropertyKey[]; message: string }> }) => e.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
 

@@ -1,5 +1,6 @@
 import express, { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
+import { personOf } from '../../auth/actor';
 import type { Config } from '../../config';
 import type { Db } from '../../db/knex';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors';
@@ -33,7 +34,6 @@ import {
   createStream,
   devicesFor,
   hasStandingApproval,
-  personOf,
   publishersForNewStream,
   revokeDeviceCredential,
   streamFor,
