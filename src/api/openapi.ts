@@ -12,6 +12,8 @@ import {
   searchEnvelope,
 } from '../http/schemas/api.schema';
 import { createDatasetBody, notesBody, overrideBody, policyBody, reasonBody } from '../http/schemas/release-workflow.schemas';
+import { approveBody, deviceBody, policyQuery, revokeBody } from '../http/schemas/stream-manage.schemas';
+import { rollupSchema, streamDefinitionSchema } from '../streams/stream.schemas';
 
 /**
  * The OpenAPI 3.1 document of API v1, generated from the zod schemas the routes validate with
@@ -133,6 +135,52 @@ function managePaths(): Record<string, unknown> {
   };
 }
 
+/** The stewards' sensor streams (`manage` scope): define, change the rollup policy, approve it, add and revoke devices (docs/streams.md). */
+function streamPaths(): Record<string, unknown> {
+  const slug = slugPath('slug', 'Stream slug');
+  const streamOk = { description: 'The stream: measures, rollup policy with its version, standing approval (personal streams), watermark', content: { 'application/json': { schema: { type: 'object' } } } };
+  const errs = {
+    ...manageErrors,
+    '404': ok('No such stream, or one you may not manage (the same answer).', 'Error'),
+    '409': ok('A conflict: a slug or device key already taken, an approval by the policy’s definer, or a policy that changed since the version given.', 'Error'),
+  };
+  const op = (o: Record<string, unknown>) => ({ tags: ['manage'], security: [{ bearer: [] }], ...o });
+  return {
+    '/manage/streams': {
+      get: op({ operationId: 'listStreams', summary: 'Your publishers’ streams', responses: { '200': { description: 'The streams' }, '401': manageErrors['401'] } }),
+      post: op({ operationId: 'createStream', summary: 'Define a stream (201): its catalogue dataset, and for public streams a raw-readings dataset', requestBody: body(streamDefinitionSchema), responses: { '201': streamOk, ...errs } }),
+    },
+    '/manage/streams/{slug}': {
+      get: op({ operationId: 'getStream', summary: 'A stream and its devices', parameters: [slug], responses: { '200': streamOk, ...errs } }),
+    },
+    '/manage/streams/{slug}/policy': {
+      put: op({
+        operationId: 'putStreamPolicy',
+        summary:
+          'Replace the rollup policy: a new policy version, which voids a personal stream’s standing approval. A policy the same as the current one is not saved (`changed: false`, same version, the approval stands). With `policyVersion`, a change made against an outdated version is refused (409).',
+        parameters: [slug, ...queryParams(policyQuery)],
+        requestBody: body(rollupSchema),
+        responses: { '200': { ...streamOk, description: 'The stream, and `changed`: whether a new policy version was saved' }, ...errs },
+      }),
+    },
+    '/manage/streams/{slug}/approval': {
+      post: op({ operationId: 'approveStreamPolicy', summary: 'A second steward’s standing approval of a personal stream’s rollup policy', parameters: [slug], requestBody: body(approveBody), responses: { '200': streamOk, ...errs } }),
+    },
+    '/manage/streams/{slug}/devices': {
+      post: op({ operationId: 'addStreamDevice', summary: 'Register a device (201); its credential is in the answer, shown only then', parameters: [slug], requestBody: body(deviceBody), responses: { '201': { description: 'The device and its credential' }, ...errs } }),
+    },
+    '/manage/streams/{slug}/devices/{key}': {
+      delete: op({
+        operationId: 'revokeStreamDevice',
+        summary: 'Revoke a device credential',
+        parameters: [slug, { name: 'key', in: 'path', required: true, description: 'Device key', schema: { type: 'string' } }],
+        requestBody: { ...body(revokeBody), required: false },
+        responses: { '200': { description: 'The revoked device' }, ...errs },
+      }),
+    },
+  };
+}
+
 /** Builds the OpenAPI document for a deployment. */
 export function openApiDocument(baseUrl: string, title: string): JsonSchema {
   const page = queryParams(pageQuerySchema);
@@ -197,6 +245,7 @@ export function openApiDocument(baseUrl: string, title: string): JsonSchema {
         get: { operationId: 'getTheme', summary: 'One theme', parameters: [slugPath('slug', 'Theme slug')], responses: { '200': ok('The theme', 'ThemeItem'), '404': errors['404'] } },
       },
       ...managePaths(),
+      ...streamPaths(),
     },
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API token (plz_…) with the manage scope, from your account page' } },

@@ -382,12 +382,5 @@ export function issueFromMessage(message: string, fallback: string): FormIssue {
   return { field, message: `${fieldTitles[field] ?? capital(m[1])}: ${m[2]}` };
 }
 
-/** True when two rollup policies are the same (order of intervals and aggregates included: it orders the columns). */
-export function sameRollup(a: RollupPolicy, b: RollupPolicy): boolean {
-  const canon = (p: RollupPolicy) =>
-    JSON.stringify([p.intervals, p.aggregates, Object.entries(p.spatial).sort(([x], [y]) => x.localeCompare(y)), p.lateSeconds, p.minHouseholds ?? null]);
-  return canon(a) === canon(b);
-}
-
 /** The interval and aggregate names, for the form's checkboxes. */
 export const formChoices = { intervals: intervalNames, aggregates: aggregateNames, spatial: spatialTypes };

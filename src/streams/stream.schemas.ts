@@ -58,6 +58,16 @@ export const rollupSchema = z
   .strict();
 export type RollupPolicy = z.infer<typeof rollupSchema>;
 
+/**
+ * True when two rollup policies are the same (key order aside; the order of intervals and
+ * aggregates counts: it orders the release's columns). Saving a policy that is the same changes nothing.
+ */
+export function sameRollup(a: RollupPolicy, b: RollupPolicy): boolean {
+  const canon = (p: RollupPolicy) =>
+    JSON.stringify([p.intervals, p.aggregates, Object.entries(p.spatial).sort(([x], [y]) => x.localeCompare(y)), p.lateSeconds, p.minHouseholds ?? null]);
+  return canon(a) === canon(b);
+}
+
 /** Everything a steward defines for a new stream. */
 export const streamDefinitionSchema = z
   .object({

@@ -13,12 +13,14 @@ import {
   definitionProblems,
   releaseIntervalMs,
   rollupSchema,
+  sameRollup,
   streamDefinitionSchema,
   type RollupPolicy,
   type StreamDefinition,
 } from './stream.schemas';
 import {
   getDeviceByKey,
+  getStreamById,
   getStreamBySlug,
   insertDevice,
   insertStream,
@@ -162,32 +164,63 @@ export async function createStream(db: Db, ctx: ActionContext, input: unknown, o
   return (await getStreamBySlug(db, def.slug)) ?? Promise.reject(new Error(`stream ${id} vanished`));
 }
 
-/** Replaces a stream's rollup policy; any standing approval is void (audited). */
-export async function updateRollupPolicy(db: Db, ctx: ActionContext, slug: string, input: unknown, gate: GatePolicy = defaultGatePolicy): Promise<StreamRecord> {
+/** What `updateRollupPolicy` needs besides the policy. */
+export interface PolicyUpdateOptions {
+  gate?: GatePolicy;
+  /**
+   * The policy version the change was made against (the web form always sends it; optional in
+   * the API): when the policy has changed since, the update is refused with a 409.
+   */
+  policyVersion?: number;
+}
+
+/**
+ * Replaces a stream's rollup policy: a new policy version, and any standing approval is void
+ * (audited as stream.policy_updated). A change made against an outdated version is refused
+ * (409 naming the current one). A policy the same as the current one is not saved — no new
+ * version, no audit entry, the approval stands — and `changed` is false.
+ */
+export async function updateRollupPolicy(
+  db: Db,
+  ctx: ActionContext,
+  slug: string,
+  input: unknown,
+  options: PolicyUpdateOptions = {},
+): Promise<{ stream: StreamRecord; changed: boolean }> {
   const stream = await streamFor(db, ctx, slug, 'stream:manage');
   const r = rollupSchema.safeParse(input);
   if (!r.success) throw new ValidationError(`The rollup policy is not valid: ${zodMessage(r.error)}`);
   const rollup: RollupPolicy = r.data;
-  const problems = definitionProblems(stream.level, stream.measures, rollup, gate);
+  // Level, measures and the finest interval never change, so these checks hold whatever version is current.
+  const problems = definitionProblems(stream.level, stream.measures, rollup, options.gate ?? defaultGatePolicy);
   if (problems.length) throw new ValidationError(`The rollup policy is not valid: ${problems.join('; ')}`, { problems });
   if (releaseIntervalMs(rollup) !== releaseIntervalMs(stream.rollup)) {
     throw new ValidationError('rollup.intervals: the finest interval cannot change once a stream exists (its releases follow it); create a new stream instead');
   }
-  await db.transaction(async (trx) => {
+  const changed = await db.transaction(async (trx) => {
     await lockStream(trx, stream.id);
-    await updateStreamPolicy(trx, stream.id, rollup, personOf(ctx.actor), new Date().toISOString());
+    // The version and the policy as they are now, under the lock: another steward may have saved meanwhile.
+    const current = (await getStreamById(trx, stream.id))!;
+    if (options.policyVersion !== undefined && options.policyVersion !== current.policyVersion) {
+      throw new ConflictError(
+        `The policy changed while you were editing it (you edited version ${options.policyVersion}; it is now version ${current.policyVersion}): check your change against the current policy and save again`,
+      );
+    }
+    if (sameRollup(rollup, current.rollup)) return false;
+    await updateStreamPolicy(trx, current.id, rollup, personOf(ctx.actor), new Date().toISOString());
     await appendAudit(trx, {
       actor: ctx.actor.id,
       action: 'stream.policy_updated',
       objectType: 'stream',
-      objectId: stream.id,
+      objectId: current.id,
       requestId: ctx.requestId,
       client: ctx.client,
-      datasetId: stream.datasetId,
-      details: { stream: slug, before: stream.rollup, after: rollup, policyVersion: stream.policyVersion + 1, approvalVoided: stream.approvedBy !== null },
+      datasetId: current.datasetId,
+      details: { stream: slug, before: current.rollup, after: rollup, policyVersion: current.policyVersion + 1, approvalVoided: current.approvedBy !== null },
     });
+    return true;
   });
-  return (await getStreamBySlug(db, slug))!;
+  return { stream: (await getStreamBySlug(db, slug))!, changed };
 }
 
 /** True when the stream's current policy carries a standing approval by a second steward. */

@@ -290,7 +290,9 @@ describe('change the rollup policy', () => {
     assert.match(finest.text, /the finest interval cannot change/);
     const stale = await env.post('/manage/streams/river-levels/policy').type('form').send({ ...base, policyVersion: '1', lateMinutes: '20' });
     assert.equal(stale.status, 400);
-    assert.match(stale.text, /The policy changed while you were editing \(it is now version 2\)/);
+    assert.match(stale.text, /The policy changed while you were editing it \(you edited version 1; it is now version 2\)/);
+    const { policyVersion: _omitted, ...noVersion } = base;
+    assert.equal((await env.post('/manage/streams/river-levels/policy').type('form').send({ ...noVersion, lateMinutes: '20' })).status, 400, 'the form must say which version it edits');
     assert.equal((await env.get('/api/v1/manage/streams/river-levels').expect(200)).body.stream.policy.version, 2);
   });
 

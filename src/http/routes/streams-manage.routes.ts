@@ -19,7 +19,6 @@ import {
   rollupFormFromBody,
   rollupFormFromPolicy,
   rollupFromForm,
-  sameRollup,
   sortIssues,
   spatialLabels,
   streamFormFromBody,
@@ -41,6 +40,7 @@ import {
   updateRollupPolicy,
 } from '../../streams/stream.service';
 import { sortedIntervals, streamLevels } from '../../streams/stream.schemas';
+import { approveBody, deviceBody, policyFormVersion, policyQuery, revokeBody } from '../schemas/stream-manage.schemas';
 import { actionContext, requireSignedIn } from '../middleware/auth.middleware';
 import { page } from '../page';
 import { parseInput } from '../validate';
@@ -57,16 +57,6 @@ const formHelpers = { intervalLabels, aggregateLabels, spatialLabels, choices: f
 const householdFloor = defaultGatePolicy.personal.householdMinGroup;
 
 const slugParam = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/).max(100);
-const optionalNumber = z.preprocess((v) => (v === '' || v === undefined || v === null ? null : Number(v)), z.number().finite().nullable());
-const deviceBody = z.object({
-  key: z.string().min(1).max(63),
-  label: z.string().max(200).optional(),
-  lat: optionalNumber.optional(),
-  lon: optionalNumber.optional(),
-  ward: z.string().max(100).optional().transform((v) => (v ? v : null)),
-});
-const revokeBody = z.object({ reason: z.string().max(500).optional() });
-const approveBody = z.object({ policyVersion: z.coerce.number().int().min(1).optional() });
 
 /** A stream as JSON for stewards. */
 export function streamJson(s: StreamRecord) {
@@ -182,16 +172,15 @@ export function streamsManageRouter(deps: { db: Db; config: Config; ingest: Stre
     const c = ctx(req, res);
     const stream = await streamFor(db, c, slugOf(req), 'stream:manage');
     const body = (req.body ?? {}) as Record<string, unknown>;
+    // The form always carries the version it was opened at: the service refuses an edit of an outdated one.
+    const { policyVersion } = parseInput(policyFormVersion, body, 'body');
     const form = rollupFormFromBody(body);
     const parsed = rollupFromForm(form, stream.level, stream.measures, config.releasePolicy);
     let issues = parsed.ok ? [] : parsed.issues;
-    if (body.policyVersion !== String(stream.policyVersion)) {
-      issues = [{ field: 'intervals', message: `The policy changed while you were editing (it is now version ${stream.policyVersion}): check the form and save again` }];
-    } else if (parsed.ok && !sameRollup(parsed.value, stream.rollup)) {
-      // An unchanged policy is not saved: a new version would void a personal stream's standing approval for nothing.
+    if (parsed.ok) {
       try {
-        await updateRollupPolicy(db, c, stream.slug, parsed.value, config.releasePolicy);
-        ingest.invalidate();
+        const { changed } = await updateRollupPolicy(db, c, stream.slug, parsed.value, { gate: config.releasePolicy, policyVersion });
+        if (changed) ingest.invalidate();
       } catch (err) {
         if (!(err instanceof ValidationError || err instanceof ConflictError)) throw err;
         issues = [issueFromMessage(err.message, 'intervals')];
@@ -247,9 +236,10 @@ export function streamsManageRouter(deps: { db: Db; config: Config; ingest: Stre
     res.json({ stream: streamJson(stream), devices: devices.map(deviceJson) });
   });
   router.put('/api/v1/manage/streams/:slug/policy', json, async (req, res) => {
-    const s = await updateRollupPolicy(db, ctx(req, res), slugOf(req), req.body, config.releasePolicy);
-    ingest.invalidate();
-    res.json({ stream: streamJson(s) });
+    const { policyVersion } = parseInput(policyQuery, req.query);
+    const { stream, changed } = await updateRollupPolicy(db, ctx(req, res), slugOf(req), req.body, { gate: config.releasePolicy, policyVersion });
+    if (changed) ingest.invalidate();
+    res.json({ stream: streamJson(stream), changed });
   });
   router.post('/api/v1/manage/streams/:slug/approval', json, async (req, res) => {
     const body = parseInput(approveBody, req.body ?? {}, 'body');

@@ -12,13 +12,12 @@ import {
   rollupFormFromBody,
   rollupFormFromPolicy,
   rollupFromForm,
-  sameRollup,
   streamFormFromBody,
   streamFormFromDefinition,
   type FormIssue,
   type StreamForm,
 } from '../../../src/streams/stream-form';
-import { aggregateNames, definitionProblems, intervalNames, streamDefinitionSchema, type RollupPolicy, type StreamDefinition } from '../../../src/streams/stream.schemas';
+import { aggregateNames, definitionProblems, intervalNames, sameRollup, streamDefinitionSchema, type RollupPolicy, type StreamDefinition } from '../../../src/streams/stream.schemas';
 
 /** The stream forms' pure conversion: HTML fields → definition (validated by the API's schemas) and back. */
 
