@@ -2,7 +2,8 @@ import { appendAudit } from '../audit/audit.repository';
 import { personOf } from '../auth/actor';
 import type { ActionContext } from '../auth/auth-context';
 import { authorize, can, publisherScope } from '../auth/policy';
-import { getDatasetBySlug, insertDataset } from '../catalogue/dataset.repository';
+import { getDatasetBySlug } from '../catalogue/dataset.repository';
+import { createDatasetIn } from '../catalogue/dataset.service';
 import { getLicence, getPublisherBySlug, getThemesBySlugs, listPublishersWithCounts } from '../catalogue/reference.repository';
 import type { Db } from '../db/knex';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
@@ -100,44 +101,43 @@ export async function createStream(db: Db, ctx: ActionContext, input: unknown, o
   }
   const now = options.now ?? Date.now();
   const at = new Date(now).toISOString();
-  const base = {
-    summary: def.summary,
-    publisherId: publisher.id,
-    licenceId: def.licence,
-    temporalStart: null,
-    temporalEnd: null,
-    spatialCoverage: 'Anytown borough',
-    contactName: null,
-    contactEmail: publisher.email ?? null,
-    sensitivityLevel: def.level,
-    listMetadataOnly: false,
-    accessRequest: '',
-    themeIds: themes.map((t) => t.id),
-    keywords: [...new Set([...def.keywords, 'sensor stream'])],
-  };
   const finest = releaseIntervalMs(def.rollup);
   const frequency = finest <= 3_600_000 ? 'hourly' : finest <= 86_400_000 ? 'daily' : 'weekly';
+  // Created like every other dataset (audited as dataset.created), with a stream's catalogue metadata.
+  const dataset = (d: { slug: string; title: string; summary: string; description: string }) => ({
+    ...d,
+    publisherSlug: publisher.slug,
+    level: def.level,
+    metadata: {
+      licenceId: def.licence,
+      updateFrequency: frequency,
+      spatialCoverage: 'Anytown borough',
+      contactEmail: publisher.email ?? null,
+      themeIds: themes.map((t) => t.id),
+      keywords: [...new Set([...def.keywords, 'sensor stream'])],
+    },
+    at,
+    actor: ctx.actor.id,
+    requestId: ctx.requestId,
+    client: ctx.client,
+    via: 'stream' as const,
+  });
   const id = await db.transaction(async (trx) => {
-    const datasetId = await insertDataset(
-      trx,
-      { ...base, slug: def.slug, title: def.title, description: def.description, updateFrequency: frequency },
-      at,
-    );
-    const readingsDatasetId =
+    const rollups = await createDatasetIn(trx, dataset({ slug: def.slug, title: def.title, summary: def.summary, description: def.description }));
+    const raw =
       def.level === 'public'
-        ? await insertDataset(
+        ? await createDatasetIn(
             trx,
-            {
-              ...base,
+            dataset({
               slug: readingsSlug,
               title: `${def.title}: raw readings`,
               summary: `Every reading of the ${def.title} stream, as the devices sent it.`,
               description: `The raw readings behind [${def.title}](/datasets/${def.slug}), one release per ${frequency === 'hourly' ? 'hour' : 'interval'}.`,
-              updateFrequency: frequency,
-            },
-            at,
+            }),
           )
         : null;
+    const datasetId = rollups.id;
+    const readingsDatasetId = raw?.id ?? null;
     const streamId = await insertStream(trx, {
       slug: def.slug,
       datasetId,

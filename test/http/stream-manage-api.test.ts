@@ -1,18 +1,21 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import request from 'supertest';
+import { verifyAuditChain } from '../../src/audit/audit-verify';
 import { createAuthTestApp, makeUser, tokenFor } from '../helpers/auth-fixtures';
-import { meterDefinition, streamPublishers } from '../helpers/stream-fixtures';
+import { airDefinition, meterDefinition, streamPublishers } from '../helpers/stream-fixtures';
 import type { TestApp } from '../helpers/test-app';
 
 /**
- * `/api/v1/manage/streams` with stewards' tokens: the rollup policy's rules (an edit of an
- * outdated version is refused, an unchanged policy is not saved) that the web form shares.
+ * `/api/v1/manage/streams` with stewards' tokens: a stream's datasets are created (and audited)
+ * like every other dataset; the rollup policy's rules (an edit of an outdated version is refused,
+ * an unchanged policy is not saved) that the web form shares.
  */
 
 let t: TestApp & { dataDir: string };
 let definer: string;
 let approver: string;
+let envSteward: string;
 
 before(async () => {
   t = await createAuthTestApp();
@@ -21,6 +24,7 @@ before(async () => {
   const b = await makeUser(t.db, t.config, { email: 'sam@anytown.gov.uk', role: 'steward', publisherIds: [pubs.energy] });
   definer = await tokenFor(t.db, a);
   approver = await tokenFor(t.db, b);
+  envSteward = await tokenFor(t.db, await makeUser(t.db, t.config, { email: 'env@anytown.gov.uk', role: 'steward', publisherIds: [pubs.env] }));
 });
 after(() => t.close());
 
@@ -30,6 +34,45 @@ const api = (token: string) => ({
   put: (path: string, body: unknown) => request(t.app).put(`/api/v1/manage/streams${path}`).set('Authorization', `Bearer ${token}`).send(body as object),
 });
 const count = async (action: string) => Number(((await t.db('audit_log').where({ action }).count({ n: '*' }).first()) as { n: number | string }).n);
+
+describe('POST /api/v1/manage/streams', () => {
+  const created = async (slug: string) =>
+    (await t.db('audit_log').where({ action: 'dataset.created' }).whereRaw('details like ?', [`%"slug":"${slug}"%`]).select('seq', 'actor', 'object_id', 'dataset_id', 'details')) as Array<{
+      seq: number;
+      actor: string;
+      object_id: string;
+      dataset_id: number;
+      details: string;
+    }>;
+
+  test('a public stream’s two datasets are audited as dataset.created, before the stream, in the same chain', async () => {
+    await api(envSteward).post('', airDefinition('audited-air')).expect(201);
+    const stream = await t.db('audit_log').where({ action: 'ingest.stream_created' }).orderBy('seq', 'desc').first('seq', 'actor');
+    for (const slug of ['audited-air', 'audited-air-readings']) {
+      const entries = await created(slug);
+      assert.equal(entries.length, 1, `one dataset.created for ${slug}`);
+      const [e] = entries;
+      const dataset = await t.db('datasets').where({ slug }).first('id');
+      assert.deepEqual([Number(e.object_id), Number(e.dataset_id)], [Number(dataset.id), Number(dataset.id)]);
+      assert.equal(e.actor, stream.actor, 'the same actor as the stream');
+      assert.ok(Number(e.seq) < Number(stream.seq));
+      assert.deepEqual(JSON.parse(e.details), { slug, title: slug === 'audited-air' ? 'Air audited-air' : 'Air audited-air: raw readings', publisher: 'env', level: 'public', via: 'stream' });
+    }
+    const v = await verifyAuditChain(t.db);
+    assert.equal(v.ok, true, JSON.stringify(v));
+  });
+
+  test('a personal stream has one dataset, audited; a refused definition audits nothing', async () => {
+    await api(definer).post('', meterDefinition('audited-meters')).expect(201);
+    assert.equal((await created('audited-meters')).length, 1);
+    assert.equal((await created('audited-meters-readings')).length, 0, 'no raw-readings dataset for a personal stream');
+    const before = await count('dataset.created');
+    await api(definer).post('', { ...meterDefinition('refused-meters'), rollup: { ...meterDefinition().rollup, intervals: ['hour'] } }).expect(400);
+    await api(definer).post('', meterDefinition('audited-meters')).expect(409);
+    assert.equal(await count('dataset.created'), before);
+    assert.equal((await verifyAuditChain(t.db)).ok, true);
+  });
+});
 
 describe('PUT /api/v1/manage/streams/:slug/policy', () => {
   const rollup = meterDefinition().rollup;
