@@ -40,14 +40,18 @@ export async function withdrawRelease(
 
 /**
  * Lists a dataset in the public catalogue as a description only (no data): how confidential
- * datasets say that they exist and how to request access. Audited.
+ * datasets say that they exist and how to request access. Only confidential datasets, marked to
+ * be listed, may be listed so; every other level publishes through a release. Audited.
  */
 export async function publishMetadataOnly(db: Db, input: { datasetId: number; actor: string; requestId?: string }): Promise<void> {
   await db.transaction(async (trx) => {
     await lockDataset(trx, input.datasetId);
     const dataset = await getDatasetById(trx, input.datasetId);
     if (!dataset) throw new NotFoundError('Dataset not found');
-    if (!dataset.listMetadataOnly && dataset.sensitivityLevel === 'confidential') {
+    if (dataset.sensitivityLevel !== 'confidential') {
+      throw new ValidationError('Only confidential datasets are listed as a description only; publish a release instead');
+    }
+    if (!dataset.listMetadataOnly) {
       throw new ValidationError('This confidential dataset is not marked to be listed; set "list as a description only" first');
     }
     await writePublicSnapshot(trx, dataset, { latestReleaseId: null, metadataOnly: true, formats: [], publishedAt: new Date().toISOString() });

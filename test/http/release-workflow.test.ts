@@ -209,4 +209,21 @@ describe('release workflow', () => {
     await request(t.app).get('/datasets/benefit-cap-households').expect(404);
     assert.ok(await t.db('audit_log').where({ action: 'dataset.created' }).first());
   });
+
+  test('only a confidential dataset is listed as a description only, through the API and the form', async () => {
+    const listings = async () => Number((await t.db('audit_log').where({ action: 'dataset.metadata_published' }).count({ n: '*' }).first())!.n);
+    const before = await listings();
+    const refused = await api(tokens.a).post(`${base}/release/metadata-only`).expect(400);
+    assert.match(refused.body.error.message, /Only confidential datasets are listed as a description only; publish a release instead/);
+    const agent = await signedInAgent(t.app, 'alex@anytown.gov.uk', 'correct horse battery staple');
+    const form = await postForm(agent, `/manage/datasets/${slug}/release`, `/manage/datasets/${slug}/release/metadata-only`, {});
+    assert.equal(form.status, 400);
+    assert.match(form.text, /Only confidential datasets are listed as a description only; publish a release instead/);
+    assert.equal(await listings(), before, 'nothing listed, nothing audited');
+    const register = '/api/v1/manage/datasets/community-safety-case-register';
+    const listed = await api(tokens.admin).post(`${register}/release/metadata-only`).expect(200);
+    assert.equal(listed.body.dataset.level, 'confidential');
+    assert.equal(await listings(), before + 1);
+    await request(t.app).get('/datasets/community-safety-case-register').expect(200);
+  });
 });

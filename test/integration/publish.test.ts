@@ -130,4 +130,15 @@ describe('withdrawal and description-only entries', () => {
     assert.deepEqual(pub.formats, []);
     assert.equal(pub.accessRequest, 'Write to the DPO.');
   });
+
+  test('only a confidential dataset marked to be listed is listed as a description only', async () => {
+    const publisher = await t.db('publishers').first('id');
+    const common = { summary: 'S', description: 'D', publisherId: publisher.id, updateFrequency: 'never', accessRequest: 'Ask.' } as const;
+    const open = await insertDataset(t.db, datasetInput({ ...common, slug: 'open-list', title: 'Open list', sensitivityLevel: 'public', listMetadataOnly: true }));
+    await assert.rejects(withdrawal.publishMetadataOnly(t.db, { datasetId: open, actor: 'user:1' }), /Only confidential datasets are listed as a description only/);
+    const unmarked = await insertDataset(t.db, datasetInput({ ...common, slug: 'unmarked-cases', title: 'Unmarked cases', sensitivityLevel: 'confidential', listMetadataOnly: false }));
+    await assert.rejects(withdrawal.publishMetadataOnly(t.db, { datasetId: unmarked, actor: 'user:1' }), /not marked to be listed/);
+    assert.equal(await getPublicDataset(t.db, 'open-list'), undefined);
+    assert.equal(await getPublicDataset(t.db, 'unmarked-cases'), undefined);
+  });
 });

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { demoReleasePolicies } from '../../seeds/lib/demo-policies';
 import { fromRoot } from '../../src/paths';
 
@@ -19,8 +19,12 @@ describe('plaza release:* commands', () => {
     return { code: r.status, out: r.stdout, err: r.stderr };
   };
 
+  before(() => {
+    const seeded = plaza(['seed']);
+    assert.equal(seeded.code, 0, seeded.err);
+  });
+
   test('policy, preview, submit, four eyes, approve, publish, status, withdraw', () => {
-    assert.equal(plaza(['seed']).code, 0);
     for (const email of ['ann@anytown.gov.uk', 'ben@anytown.gov.uk']) {
       const r = plaza(['user:create', '--email', email, '--role', 'steward', '--publisher', 'adult-social-care']);
       assert.equal(r.code, 0, r.err);
@@ -51,5 +55,14 @@ describe('plaza release:* commands', () => {
     const w = plaza(['release:withdraw', ...common, '--version', '1', '--reason', 'Superseded by a corrected count.']);
     assert.equal(w.code, 0, w.err);
     assert.equal(plaza(['audit:verify']).code, 0);
+  });
+
+  test('release:describe lists only confidential datasets as a description only, like the web page and the API', () => {
+    const refused = plaza(['release:describe', '--dataset', 'air-quality-hourly']);
+    assert.equal(refused.code, 2);
+    assert.match(refused.err, /Only confidential datasets are listed as a description only; publish a release instead/);
+    const listed = plaza(['release:describe', '--dataset', 'community-safety-case-register']);
+    assert.equal(listed.code, 0, listed.err);
+    assert.match(listed.out, /Listed community-safety-case-register as a description only/);
   });
 });

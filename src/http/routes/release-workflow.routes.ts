@@ -132,10 +132,7 @@ export function releaseWorkflowRouter(deps: { db: Db; config: Config; reader?: D
       const b = parseInput(overrideBody, body, 'body');
       return overrideCheck(ctx, { dataset, actor, requestId, check: b.check, reason: b.reason });
     },
-    'metadata-only': async (dataset, actor, requestId) => {
-      if (dataset.sensitivityLevel !== 'confidential') throw new ValidationError('Only confidential datasets are listed as a description only; publish a release instead');
-      await publishMetadataOnly(db, { datasetId: dataset.id, actor: actor.id, requestId });
-    },
+    'metadata-only': (dataset, actor, requestId) => publishMetadataOnly(db, { datasetId: dataset.id, actor: actor.id, requestId }),
   };
   const runAction = async (req: Request, res: Response, name: string, body: Record<string, unknown>) => {
     const fn = actions[name];
