@@ -58,6 +58,24 @@ export interface GateVerdict {
   checks: GateCheck[];
 }
 
+/** Which verdict a caller asks for, by how far the release has come. */
+export interface GateOptions {
+  /**
+   * `'required'` (the default): where a second steward must approve (four eyes), the verdict
+   * includes that check — on approval and on publish. `'not-yet'`: the verdict before anyone has
+   * approved (a preview, a submission): every check but the second steward's.
+   */
+  approval?: 'required' | 'not-yet';
+}
+
+/**
+ * Whether a release needs a second steward's approval (four eyes): personal and special category
+ * data, unless only a description is listed. Without `output`, a release that publishes data.
+ */
+export function needsSecondSteward(level: SensitivityLevel, output?: OutputKind): boolean {
+  return (level === 'personal' || level === 'special_category') && output !== 'metadata_only';
+}
+
 /** Checks that an admin may override with a reason; the rest are absolute. */
 export const overridableChecks = new Set(['public.no_direct_identifiers']);
 
@@ -107,14 +125,16 @@ function tableChecks(e: GateEvidence, minCount: number, prefix: string, baseRequ
   return checks;
 }
 
-function twoStewards(e: GateEvidence, prefix: string): GateCheck {
+const fourEyesId = (level: SensitivityLevel): string => `${level}.four_eyes`;
+
+function twoStewards(e: GateEvidence): GateCheck {
   const a = e.approvals;
   const ok = !!a && a.approver !== null && a.approver !== a.submitter;
-  return check(`${prefix}.four_eyes`, ok, 'A second steward approved it.', a?.approver && a.approver === a.submitter ? 'The approver submitted this release; a second steward must approve it.' : 'A second steward must approve it.');
+  return check(fourEyesId(e.level), ok, 'A second steward approved it.', a?.approver && a.approver === a.submitter ? 'The approver submitted this release; a second steward must approve it.' : 'A second steward must approve it.');
 }
 
-/** The checks a release faces for its level and kind of output. */
-export function gateChecks(e: GateEvidence, p: GatePolicy): GateCheck[] {
+/** The checks a release faces for its level and kind of output, the second steward's apart. */
+function levelChecks(e: GateEvidence, p: GatePolicy): GateCheck[] {
   switch (e.level) {
     case 'public':
       if (e.output === 'metadata_only') return [check('public.output', true, 'A description only.', '')];
@@ -131,7 +151,6 @@ export function gateChecks(e: GateEvidence, p: GatePolicy): GateCheck[] {
           check('personal.household_resolution', h.resolutionMinutes >= p.personal.householdMaxResolutionMinutes, 'Readings are aggregated to daily or coarser resolution.', 'Household meter data finer than daily needs the households’ consent; aggregate to days or coarser.'),
         );
       }
-      if (e.output !== 'metadata_only') checks.push(twoStewards(e, 'personal'));
       return checks;
     }
     case 'special_category': {
@@ -139,7 +158,6 @@ export function gateChecks(e: GateEvidence, p: GatePolicy): GateCheck[] {
       const checks: GateCheck[] = [directIdentifierCheck(e, 'special_category.no_direct_identifiers')];
       if (e.output !== 'table') checks.push(check('special_category.output', false, '', 'Special category data may only be published as aggregate tables.'));
       else checks.push(...tableChecks(e, p.specialCategory.minCellCount, 'special_category', p.specialCategory.roundingBase, p.specialCategory.maxEpsilon));
-      checks.push(twoStewards(e, 'special_category'));
       return checks;
     }
     case 'confidential':
@@ -147,9 +165,21 @@ export function gateChecks(e: GateEvidence, p: GatePolicy): GateCheck[] {
   }
 }
 
+/** The checks a release faces for its level and kind of output: with the second steward's, where needed, unless `approval: 'not-yet'`. */
+export function gateChecks(e: GateEvidence, p: GatePolicy, options: GateOptions = {}): GateCheck[] {
+  const checks = levelChecks(e, p);
+  if (options.approval !== 'not-yet' && needsSecondSteward(e.level, e.output)) checks.push(twoStewards(e));
+  return checks;
+}
+
+/** Whether a verdict records a second steward's approval: it includes the four-eyes check, passed. */
+export function secondStewardApproved(v: GateVerdict, level: SensitivityLevel): boolean {
+  return v.checks.some((c) => c.id === fourEyesId(level) && c.passed);
+}
+
 /** Evaluates the gate: allowed when every check passes or an admin overrode an overridable failure. */
-export function evaluateGate(e: GateEvidence, p: GatePolicy, overrides: GateOverride[] = []): GateVerdict {
-  const checks = gateChecks(e, p).map((c) => {
+export function evaluateGate(e: GateEvidence, p: GatePolicy, overrides: GateOverride[] = [], options: GateOptions = {}): GateVerdict {
+  const checks = gateChecks(e, p, options).map((c) => {
     if (c.passed) return c;
     const o = overrides.find((x) => x.check === c.id);
     if (o && overridableChecks.has(c.id) && o.reason.trim().length >= 20) {

@@ -1,6 +1,6 @@
 import type { SensitivityLevel } from '../catalogue/table-schema';
 import type { Policy, RiskReport } from '../privacy';
-import type { GateEvidence, GateVerdict } from './gate';
+import { secondStewardApproved, type GateEvidence, type GateVerdict } from './gate';
 
 /**
  * What the public dataset page says about how a release was protected: the key figures in plain
@@ -94,7 +94,6 @@ export function publicProtection(input: {
     if (evidence.household.resolutionMinutes >= 1440) key.push('Readings are published as daily (or coarser) totals, never per household.');
   }
   if (dropped.length) key.push(`${list(dropped.map(words))} ${dropped.length === 1 ? 'was' : 'were'} removed.`);
-  const secondStewardApproved = verdict.checks.some((c) => c.id.endsWith('.four_eyes') && c.passed);
   return {
     level: input.level,
     output: evidence.output,
@@ -102,6 +101,6 @@ export function publicProtection(input: {
     figures,
     checksPassed: verdict.checks.filter((c) => c.passed).map((c) => c.id),
     overrides: verdict.checks.filter((c) => c.overriddenBy).map((c) => ({ check: c.id, reason: c.reason })),
-    secondStewardApproved,
+    secondStewardApproved: secondStewardApproved(verdict, evidence.level),
   };
 }

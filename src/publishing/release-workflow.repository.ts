@@ -1,4 +1,5 @@
 import type { DbOrTrx } from '../db/knex';
+import type { SensitivityLevel } from '../catalogue/table-schema';
 import { policyEpsilons, type PrivacyBudget } from '../privacy/dp.budget';
 import type { ReleaseSettings } from './release-evidence';
 import type { ReleaseState } from './workflow';
@@ -248,7 +249,7 @@ export async function updateWorkflowRelease(db: DbOrTrx, id: number, u: Workflow
 export async function releasesInReview(
   db: DbOrTrx,
   publisherIds: number[] | null,
-): Promise<Array<WorkflowRelease & { datasetSlug: string; datasetTitle: string; level: string; publisherId: number }>> {
+): Promise<Array<WorkflowRelease & { datasetSlug: string; datasetTitle: string; level: SensitivityLevel; publisherId: number }>> {
   const q = db('releases as r')
     .join('datasets as d', 'd.id', 'r.dataset_id')
     .where('r.state', 'in_review')
@@ -260,7 +261,7 @@ export async function releasesInReview(
     ...releaseFromRow(r),
     datasetSlug: String(r.dataset_slug),
     datasetTitle: String(r.dataset_title),
-    level: String(r.level),
+    level: r.level as SensitivityLevel,
     publisherId: Number(r.publisher_id),
   }));
 }

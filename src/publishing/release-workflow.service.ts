@@ -3,13 +3,13 @@ import { personOf, type Actor } from '../auth/actor';
 import { can } from '../auth/policy';
 import { appendAudit } from '../audit/audit.repository';
 import { getDatasetById, lockDataset, type DatasetRecord } from '../catalogue/dataset.repository';
-import type { ColumnSchema } from '../catalogue/table-schema';
+import type { ColumnSchema, SensitivityLevel } from '../catalogue/table-schema';
 import { iterateRows } from '../db/data-table';
 import type { Db, DbOrTrx } from '../db/knex';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
 import { latestSource, getSourceVersion, type SourceRecord } from '../ingest/source.repository';
 import { parsePolicy, PolicyError, remainingEpsilon, type Policy } from '../privacy';
-import { evaluateGate, overridableChecks, type GateEvidence, type GateVerdict } from './gate';
+import { evaluateGate, needsSecondSteward, overridableChecks, type GateEvidence, type GateVerdict } from './gate';
 import { defaultGatePolicy, type GatePolicy } from './gate-policy';
 import { runPolicyInline, runPolicyJob, type JobProgress, type PolicyJobResult } from './policy-job';
 import { publishRelease, type PublishInput, type PublishedRelease } from './publish.service';
@@ -181,18 +181,20 @@ async function runRelease(
   return ctx.inline ? runPolicyInline(job, batches) : runPolicyJob(job, batches, source.rowCount, onProgress);
 }
 
-/** The gate's verdict for a release: with the four-eyes check when an approver is given, without it before approval. */
+/** The gate's verdict for a release: with the four-eyes check once there is (or should be) an approver, without it before approval ('not-yet'). */
 export function verdictFor(
   evidence: GateEvidence,
   gatePolicy: GatePolicy,
   release: Pick<WorkflowRelease, 'submittedBy' | 'overrides'>,
-  approver: string | null | 'pending',
+  approver: string | null | 'not-yet',
 ): GateVerdict {
-  const withApprovals: GateEvidence = { ...evidence, approvals: { submitter: release.submittedBy ?? '', approver: approver === 'pending' ? null : approver } };
-  const v = evaluateGate(withApprovals, gatePolicy, release.overrides);
-  if (approver !== 'pending') return v;
-  const checks = v.checks.filter((c) => !c.id.endsWith('.four_eyes'));
-  return { allowed: checks.every((c) => c.passed), checks };
+  const withApprovals: GateEvidence = { ...evidence, approvals: { submitter: release.submittedBy ?? '', approver: approver === 'not-yet' ? null : approver } };
+  return evaluateGate(withApprovals, gatePolicy, release.overrides, { approval: approver === 'not-yet' ? 'not-yet' : 'required' });
+}
+
+/** Whether a person may approve a release of this level: anyone but its submitter where the gate needs a second steward. */
+export function mayApprove(level: SensitivityLevel, release: Pick<WorkflowRelease, 'submittedBy'>, person: string): boolean {
+  return release.submittedBy !== person || !needsSecondSteward(level);
 }
 
 function refusal(verb: string, v: GateVerdict): ValidationError {
@@ -220,7 +222,7 @@ export async function previewRelease(
   const started = Date.now();
   const result = await runRelease(ctx, p.dataset, release, inputs, false, p.onProgress);
   const gatePolicy = ctx.gatePolicy ?? defaultGatePolicy;
-  const verdict = verdictFor(result.evidence, gatePolicy, release, release.approvedBy ?? 'pending');
+  const verdict = verdictFor(result.evidence, gatePolicy, release, release.approvedBy ?? 'not-yet');
   const preview: StoredPreview = {
     sourceVersion: inputs.source.version,
     policyVersion: release.policyVersion!,
@@ -267,7 +269,7 @@ export async function submitRelease(ctx: WorkflowContext, p: { dataset: DatasetR
     const latest = await currentSource(trx, p.dataset);
     if (latest.version !== inputs.source.version) throw new ConflictError(`Source version ${latest.version} was imported after the preview; run the preview again`);
     const preview = currentPreview(release, inputs.hash);
-    const verdict = verdictFor(preview.evidence, ctx.gatePolicy ?? defaultGatePolicy, { ...release, submittedBy: personOf(p.actor) }, 'pending');
+    const verdict = verdictFor(preview.evidence, ctx.gatePolicy ?? defaultGatePolicy, { ...release, submittedBy: personOf(p.actor) }, 'not-yet');
     if (!verdict.allowed) throw refusal('submit', verdict);
     await updateWorkflowRelease(trx, release.id, {
       state, submittedBy: personOf(p.actor), submittedAt: new Date().toISOString(), rejectedReason: null, gate: verdict,
@@ -287,10 +289,7 @@ export async function approveRelease(ctx: WorkflowContext, p: { dataset: Dataset
     const release = await lockedOpenRelease(trx, p.dataset);
     const state = move(release.state, 'approve');
     const approver = personOf(p.actor);
-    const needsSecond = p.dataset.sensitivityLevel === 'personal' || p.dataset.sensitivityLevel === 'special_category';
-    if (needsSecond && approver === release.submittedBy) {
-      throw new ForbiddenError('You submitted this release; a second steward must approve it');
-    }
+    if (!mayApprove(p.dataset.sensitivityLevel, release, approver)) throw new ForbiddenError('You submitted this release; a second steward must approve it');
     const inputs = await releaseInputs(trx, p.dataset, release);
     const preview = currentPreview(release, inputs.hash);
     const verdict = verdictFor(preview.evidence, ctx.gatePolicy ?? defaultGatePolicy, release, approver);

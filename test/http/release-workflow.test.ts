@@ -210,6 +210,14 @@ describe('release workflow', () => {
     assert.ok(await t.db('audit_log').where({ action: 'dataset.created' }).first());
   });
 
+  test('the public record of a protected release says that a second steward approved it', async () => {
+    const care = (await request(t.app).get('/datasets/adult-social-care-service-users.json').expect(200)).body;
+    assert.equal(care.latestRelease.protection.secondStewardApproved, true);
+    assert.ok(care.latestRelease.protection.checksPassed.includes('special_category.four_eyes'));
+    const page = await request(t.app).get('/datasets/adult-social-care-service-users').expect(200);
+    assert.match(page.text, /approved by a second data steward before it was published/);
+  });
+
   test('only a confidential dataset is listed as a description only, through the API and the form', async () => {
     const listings = async () => Number((await t.db('audit_log').where({ action: 'dataset.metadata_published' }).count({ n: '*' }).first())!.n);
     const before = await listings();

@@ -11,6 +11,7 @@ import { latestSource } from '../../ingest/source.repository';
 import { getPreviewJob, previewJobJson, startPreviewJob } from '../../publishing/preview-jobs';
 import {
   approveRelease,
+  mayApprove,
   overrideCheck,
   previewRelease,
   publishApprovedRelease,
@@ -220,7 +221,7 @@ export function releaseWorkflowRouter(deps: { db: Db; config: Config; reader?: D
     return items.map((r) => ({
       dataset: { slug: r.datasetSlug, title: r.datasetTitle, level: r.level },
       release: releaseJson(r),
-      mayApprove: r.submittedBy !== me || r.level === 'public',
+      mayApprove: mayApprove(r.level, r, me),
       statement: (r.preview?.statement as string | undefined) ?? null,
       verdict: r.gate ?? null,
       report: r.preview?.report ?? null,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { columnRoles, sensitivityLevels } from '../../../src/catalogue/table-schema';
-import { evaluateGate, overridableChecks, type GateEvidence, type OutputKind } from '../../../src/publishing/gate';
+import { evaluateGate, gateChecks, needsSecondSteward, overridableChecks, secondStewardApproved, type GateEvidence, type OutputKind } from '../../../src/publishing/gate';
 import { defaultGatePolicy, parseGatePolicy } from '../../../src/publishing/gate-policy';
 
 const p = defaultGatePolicy;
@@ -110,6 +110,44 @@ describe('publication gate', () => {
         if (e.household && e.level === 'personal') assert.ok(e.household.minHouseholdsPerGroup >= 10 && e.household.resolutionMinutes >= 1440);
       }),
       { numRuns: 2000 },
+    );
+  });
+
+  test("approval: 'not-yet' asks for the verdict before approval — every check but the second steward's", () => {
+    const microdata: GateEvidence = { level: 'personal', output: 'microdata', columns: safeColumns, microdata: { minClassSize: 50, minDistinctL: null } };
+    const required = evaluateGate(microdata, p);
+    assert.equal(required.allowed, false);
+    assert.deepEqual(required.checks.filter((c) => !c.passed).map((c) => c.id), ['personal.four_eyes']);
+    const notYet = evaluateGate(microdata, p, [], { approval: 'not-yet' });
+    assert.equal(notYet.allowed, true);
+    assert.deepEqual(notYet.checks.map((c) => c.id), ['personal.no_direct_identifiers', 'personal.k_anonymity']);
+    assert.equal(secondStewardApproved(notYet, 'personal'), false);
+    assert.equal(secondStewardApproved(evaluateGate({ ...microdata, approvals: twoPeople }, p), 'personal'), true);
+    assert.equal(secondStewardApproved(evaluateGate({ ...microdata, approvals: { submitter: 'user:1', approver: 'user:1' } }, p), 'personal'), false);
+    assert.equal(secondStewardApproved(evaluateGate({ level: 'public', output: 'raw', columns: safeColumns, approvals: twoPeople }, p), 'public'), false, 'public data has no four-eyes check');
+    for (const level of sensitivityLevels) {
+      for (const output of outputs) {
+        const e: GateEvidence = { level, output, columns: safeColumns, microdata: { minClassSize: 50, minDistinctL: 5 }, table: { minPublishedCount: 25, hiddenCellsProtected: true, roundingBase: 5 } };
+        const ids = gateChecks(e, p).map((c) => c.id);
+        assert.equal(ids.includes(`${level}.four_eyes`), needsSecondSteward(level, output), `${level} × ${output}`);
+        assert.equal(ids.filter((id) => id.endsWith('.four_eyes')).length, needsSecondSteward(level, output) ? 1 : 0);
+        assert.deepEqual(gateChecks(e, p, { approval: 'not-yet' }).map((c) => c.id), ids.filter((id) => id !== `${level}.four_eyes`));
+      }
+    }
+  });
+
+  test("property: the 'not-yet' verdict is the full verdict without the four-eyes check, overrides included", () => {
+    fc.assert(
+      fc.property(evidenceArb, fc.boolean(), (e, override) => {
+        const overrides = override ? [{ check: 'public.no_direct_identifiers', admin: 'user:9', reason: 'a long and careful written reason' }] : [];
+        const full = evaluateGate(e, p, overrides, { approval: 'required' });
+        assert.deepEqual(evaluateGate(e, p, overrides), full, "'required' is the default");
+        const notYet = evaluateGate(e, p, overrides, { approval: 'not-yet' });
+        const expected = full.checks.filter((c) => c.id !== `${e.level}.four_eyes`);
+        assert.deepEqual(notYet.checks, expected);
+        assert.equal(notYet.allowed, expected.every((c) => c.passed));
+      }),
+      { numRuns: 1000 },
     );
   });
 
