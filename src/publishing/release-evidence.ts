@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { ColumnRole, ColumnSchema, SensitivityLevel } from '../catalogue/table-schema';
 import type { Cell, ColumnMeta, Policy, PolicyResult } from '../privacy';
 import type { GateEvidence, OutputKind } from './gate';
@@ -9,15 +10,25 @@ import type { GateEvidence, OutputKind } from './gate';
  * and time resolution for household meter data.
  */
 
-/** Settings a release policy carries beside the engine's policy JSON. */
-export interface ReleaseSettings {
-  /**
-   * Household meter data (DESIGN.md §2): the gate then also checks that every figure aggregates
-   * enough households (`countMeasure`: an output measure counting households, e.g. a
-   * count_distinct of the household column) and that `timeColumn` is daily or coarser.
-   */
-  household?: { timeColumn: string; countMeasure: string } | null;
-}
+/**
+ * Settings a release policy carries beside the engine's policy JSON: the one schema, which
+ * `saveReleasePolicy` checks whatever they come from (the policy editor, the API and its OpenAPI
+ * document, `plaza release:policy`).
+ */
+export const releaseSettingsSchema = z
+  .object({
+    household: z
+      .object({ timeColumn: z.string().min(1).max(200), countMeasure: z.string().min(1).max(200) })
+      .strict()
+      .nullable()
+      .optional()
+      .describe(
+        'Household meter data (DESIGN.md §2): the gate then also checks that every figure aggregates enough households ' +
+          '(countMeasure: an output measure counting households, e.g. a count_distinct of the household column) and that timeColumn is daily or coarser',
+      ),
+  })
+  .strict();
+export type ReleaseSettings = z.infer<typeof releaseSettingsSchema>;
 
 /** Engine column types for stored column types. */
 export function engineColumns(columns: ColumnSchema[]): ColumnMeta[] {

@@ -14,7 +14,7 @@ import { defaultGatePolicy, type GatePolicy } from './gate-policy';
 import { runPolicyInline, runPolicyJob, type JobProgress, type PolicyJobResult } from './policy-job';
 import { publishRelease, type PublishInput, type PublishedRelease } from './publish.service';
 import { publicProtection } from './public-protection';
-import { engineColumns, type ReleaseSettings } from './release-evidence';
+import { engineColumns, releaseSettingsSchema, type ReleaseSettings } from './release-evidence';
 import {
   getPolicyVersion,
   insertDraftRelease,
@@ -63,6 +63,15 @@ function policyOrError(json: unknown): Policy {
     if (err instanceof PolicyError) throw new ValidationError(err.message);
     throw err;
   }
+}
+
+/** Release settings as given (the policy editor, the API, the CLI), checked against the one schema; a 400 names every bad field. */
+export function parseReleaseSettings(input: unknown): ReleaseSettings {
+  if (input === undefined || input === null) return {};
+  const r = releaseSettingsSchema.safeParse(input);
+  if (r.success) return r.data;
+  const problems = r.error.issues.map((i) => ({ parameter: ['settings', ...i.path.map(String)].join('.'), problem: i.message }));
+  throw new ValidationError(`The release settings are not valid: ${problems.map((x) => `${x.parameter}: ${x.problem}`).join('; ')}`, { parameter: problems[0].parameter, problems });
 }
 
 function move(state: ReleaseState | 'publishing', action: ReleaseAction, reason?: string): ReleaseState {
@@ -117,16 +126,16 @@ async function currentSource(db: DbOrTrx, dataset: DatasetRecord): Promise<Sourc
 /** Saves a new version of the dataset's release policy and puts the open release back to draft. */
 export async function saveReleasePolicy(
   ctx: WorkflowContext,
-  p: { dataset: DatasetRecord; policy: unknown; settings?: ReleaseSettings; note?: string; actor: Actor; requestId?: string },
+  p: { dataset: DatasetRecord; policy: unknown; settings?: unknown; note?: string; actor: Actor; requestId?: string },
 ): Promise<{ policyVersion: number; release: WorkflowRelease }> {
   const policy = policyOrError(p.policy);
-  const settings = p.settings ?? {};
+  const settings = parseReleaseSettings(p.settings);
   return ctx.db.transaction(async (trx) => {
     await lockDataset(trx, p.dataset.id);
     const source = await currentSource(trx, p.dataset);
     checkPolicyColumns(policy, source.columns);
     if (settings.household && !source.columns.some((c) => c.name === settings.household!.timeColumn)) {
-      throw new ValidationError(`Household setting names time column "${settings.household.timeColumn}", which the source does not have`);
+      throw new ValidationError(`Household setting names time column "${settings.household.timeColumn}", which the source does not have`, { parameter: 'settings.household.timeColumn' });
     }
     const policyVersion = await insertPolicyVersion(trx, { datasetId: p.dataset.id, policy, settings, note: p.note ?? '', createdBy: personOf(p.actor) });
     let release = await openRelease(trx, p.dataset.id);

@@ -219,6 +219,25 @@ describe('the API', () => {
     assert.equal(await auditCount('policy.updated'), audits + 1);
   });
 
+  test('bad settings are a 400 naming the field, from the API and the JSON textarea alike', async () => {
+    const versions = (await request(t.app).get(api(hb)).set('Authorization', `Bearer ${readToken}`)).body.versions.length;
+    const policy = { version: 1, seed: 's', steps: [{ op: 'protect-table', dimensions: ['ward'], preset: 'ons-10-5' }] };
+    const missing = await request(t.app).put(api(hb)).set('Authorization', `Bearer ${manageToken}`).send({ policy, settings: { household: { timeColumn: 'claim_date' } } });
+    assert.equal(missing.status, 400);
+    assert.match(missing.body.error.message, /settings\.household\.countMeasure/);
+    const typo = await request(t.app).put(api(hb)).set('Authorization', `Bearer ${manageToken}`).send({ policy, settings: { houshold: null } });
+    assert.equal(typo.status, 400);
+    assert.match(typo.body.error.message, /houshold/);
+    const form = await steward.get(page(hb));
+    const res = await steward.post(page(hb)).type('form').send({ _csrf: csrfFrom(form.text), mode: 'json', policyJson: JSON.stringify(policy), settingsJson: '{"household": {"timeColumn": "", "countMeasure": "households"}}' });
+    assert.equal(res.status, 400);
+    assert.match(res.text, /<a href="#settingsJson">The release settings are not valid: settings\.household\.timeColumn: /);
+    const notJson = await steward.post(page(hb)).type('form').send({ _csrf: csrfFrom(form.text), mode: 'json', policyJson: JSON.stringify(policy), settingsJson: '{ nope' });
+    assert.equal(notJson.status, 400);
+    assert.match(notJson.text, /<a href="#settingsJson">The settings must be JSON/);
+    assert.equal((await request(t.app).get(api(hb)).set('Authorization', `Bearer ${readToken}`)).body.versions.length, versions, 'nothing saved');
+  });
+
   test('PUT with a column the source does not have is a 400 naming it; a read token is refused', async () => {
     const policy = { version: 1, seed: 's', steps: [{ op: 'protect-table', dimensions: ['wardd'], preset: 'ons-10-5' }] };
     const res = await request(t.app).put(api(hb)).set('Authorization', `Bearer ${manageToken}`).send({ policy });

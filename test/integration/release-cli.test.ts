@@ -57,6 +57,25 @@ describe('plaza release:* commands', () => {
     assert.equal(plaza(['audit:verify']).code, 0);
   });
 
+  test('release:policy checks the settings against the one schema: a bad field is named, nothing is saved', () => {
+    const file = path.join(dir, 'bad-settings.json');
+    const policy = demoReleasePolicies['housing-benefit-claims'].policy;
+    const common = ['release:policy', '--dataset', 'housing-benefit-claims', '--file', file];
+    fs.writeFileSync(file, JSON.stringify({ policy, settings: { household: { timeColumn: 'claim_date' } } }));
+    const missing = plaza(common);
+    assert.equal(missing.code, 2);
+    assert.match(missing.err, /The release settings are not valid: settings\.household\.countMeasure: /);
+    fs.writeFileSync(file, JSON.stringify({ policy, settings: { houshold: null } }));
+    const typo = plaza(common);
+    assert.equal(typo.code, 2);
+    assert.match(typo.err, /settings: Unrecognized key: "houshold"/);
+    fs.writeFileSync(file, '[]');
+    const notObject = plaza(common);
+    assert.equal(notObject.code, 2);
+    assert.match(notObject.err, /must hold a JSON object/);
+    assert.doesNotMatch(plaza(['release:status', '--dataset', 'housing-benefit-claims']).out, /In progress/, 'no policy version, no release');
+  });
+
   test('release:describe lists only confidential datasets as a description only, like the web page and the API', () => {
     const refused = plaza(['release:describe', '--dataset', 'air-quality-hourly']);
     assert.equal(refused.code, 2);

@@ -54,15 +54,17 @@ export function register(program: Command): void {
     .requiredOption('--file <policy.json>', 'the policy JSON')
     .action(async (opts: AsOption & { file: string }) => {
       if (!fs.existsSync(opts.file)) throw new CliError(`no such file: ${opts.file}`);
-      let json: Record<string, unknown>;
+      let json: unknown;
       try {
-        json = JSON.parse(fs.readFileSync(opts.file, 'utf8')) as Record<string, unknown>;
+        json = JSON.parse(fs.readFileSync(opts.file, 'utf8'));
       } catch (err) {
         throw new CliError(`${opts.file} is not valid JSON: ${(err as Error).message}`);
       }
-      const wrapped = 'policy' in json ? json : { policy: json };
+      if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new CliError(`${opts.file} must hold a JSON object: { policy, settings?, note? } or a bare policy`);
+      const wrapped: Record<string, unknown> = 'policy' in json ? (json as Record<string, unknown>) : { policy: json };
       await run(opts, async (ctx, dataset, actor) => {
-        const r = await saveReleasePolicy(ctx, { dataset, actor, policy: wrapped.policy, settings: wrapped.settings as never, note: typeof wrapped.note === 'string' ? wrapped.note : '' });
+        // The settings are checked by saveReleasePolicy against the one schema (as for the editor and the API): a bad field is named.
+        const r = await saveReleasePolicy(ctx, { dataset, actor, policy: wrapped.policy, settings: wrapped.settings, note: typeof wrapped.note === 'string' ? wrapped.note : '' });
         console.log(`Saved policy version ${r.policyVersion} of ${dataset.slug}; release ${r.release.id} is ${r.release.state}`);
       });
     });

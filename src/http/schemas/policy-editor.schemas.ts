@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { METRICS } from '../../privacy';
 import { columnField, defaultForm, MEASURE_FNS, PROTECTIONS, TABLE_METHODS, TABLE_RULES, TRANSFORMS, type FormColumn, type PolicyForm } from '../../publishing/policy-form';
 
@@ -50,9 +49,4 @@ export function formFromBody(columns: FormColumn[], body: Record<string, unknown
     householdCount: str(body.householdCount).trim(),
   };
 }
-
-/** Release settings beside the policy (household meter data). */
-export const releaseSettingsSchema = z
-  .object({ household: z.object({ timeColumn: z.string().min(1).max(200), countMeasure: z.string().min(1).max(200) }).strict().nullable().optional() })
-  .strict();
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { releaseSettingsSchema } from '../../publishing/release-evidence';
 
 /** Request bodies of the release workflow's actions (forms and `/api/v1/manage/…`); the OpenAPI document is generated from them. */
 
@@ -10,7 +11,7 @@ export const overrideBody = z.object({
 });
 export const policyBody = z.object({
   policy: z.object({ version: z.literal(1), seed: z.string(), steps: z.array(z.record(z.string(), z.unknown())) }).describe('The privacy engine policy (docs/privacy-engine.md)'),
-  settings: z.object({ household: z.object({ timeColumn: z.string(), countMeasure: z.string() }).nullable().optional() }).optional(),
+  settings: releaseSettingsSchema.optional(),
   note: z.string().max(2000).optional(),
 });
 
