@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ColumnRole, ColumnSchema, SensitivityLevel } from '../catalogue/table-schema';
-import type { Cell, ColumnMeta, Policy, PolicyResult } from '../privacy';
+import { toRational, type Cell, type ColumnMeta, type Policy, type PolicyResult } from '../privacy';
 import type { GateEvidence, OutputKind } from './gate';
 
 /**
@@ -103,12 +103,6 @@ function transformedColumns(policy: Policy): Set<string> {
   return out;
 }
 
-/** Parses an epsilon written as a number, a decimal string or a fraction "a/b". */
-function epsilonValue(e: string): number {
-  const [n, d] = e.split('/');
-  return d === undefined ? Number(n) : Number(n) / Number(d);
-}
-
 /** Everything the gate needs, measured on a policy's output (approvals are added by the workflow). */
 export function gateEvidence(input: {
   level: SensitivityLevel;
@@ -133,11 +127,13 @@ export function gateEvidence(input: {
   if (output === 'table') {
     const t = result.report.table;
     const dp = result.report.differentialPrivacy;
+    // ε as the engine reports it (a decimal or a fraction "a/b"), read by the engine's own parser.
+    const epsilon = dp ? toRational(dp.epsilon) : null;
     evidence.table = {
       minPublishedCount: t ? t.smallestPublishedCount : null,
       hiddenCellsProtected: t ? (t.audit ? t.audit.allProtected : t.primarySuppressed === 0 || !t.totalsPublished) : true,
       roundingBase: t?.rounding?.base ?? null,
-      ...(dp ? { dp: { epsilon: epsilonValue(dp.epsilon), budgetRemaining: input.budgetRemaining ?? Number.POSITIVE_INFINITY } } : {}),
+      ...(epsilon ? { dp: { epsilon: Number(epsilon.n) / Number(epsilon.d), budgetRemaining: input.budgetRemaining ?? Number.POSITIVE_INFINITY } } : {}),
     };
   }
   if (settings.household) {

@@ -159,12 +159,6 @@ export async function openRelease(db: DbOrTrx, datasetId: number): Promise<Workf
   return r ? releaseFromRow(r) : undefined;
 }
 
-/** A release by id. */
-export async function getWorkflowRelease(db: DbOrTrx, id: number): Promise<WorkflowRelease | undefined> {
-  const r = (await db('releases').where({ id }).first()) as Record<string, unknown> | undefined;
-  return r ? releaseFromRow(r) : undefined;
-}
-
 /** Every release of a dataset, newest first. */
 export async function listWorkflowReleases(db: DbOrTrx, datasetId: number): Promise<WorkflowRelease[]> {
   const rows = (await db('releases').where({ dataset_id: datasetId }).orderBy('id', 'desc')) as Record<string, unknown>[];

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { personOf, type Actor } from '../auth/actor';
 import { can } from '../auth/policy';
 import { appendAudit } from '../audit/audit.repository';
-import { getDatasetById, lockDataset, type DatasetRecord } from '../catalogue/dataset.repository';
+import { lockDataset, type DatasetRecord } from '../catalogue/dataset.repository';
 import type { ColumnSchema, SensitivityLevel } from '../catalogue/table-schema';
 import { iterateRows } from '../db/data-table';
 import type { Db, DbOrTrx } from '../db/knex';
@@ -19,7 +19,6 @@ import {
   getPolicyVersion,
   insertDraftRelease,
   insertPolicyVersion,
-  latestPolicyVersion,
   openRelease,
   privacyLedger,
   updateWorkflowRelease,
@@ -398,12 +397,3 @@ export async function publishApprovedRelease(
     result.close();
   }
 }
-
-/** Re-reads a dataset by id (after a transaction). */
-export async function reloadDataset(db: DbOrTrx, id: number): Promise<DatasetRecord> {
-  const d = await getDatasetById(db, id);
-  if (!d) throw new NotFoundError('Dataset not found');
-  return d;
-}
-
-export { latestPolicyVersion };
