@@ -181,6 +181,62 @@ function streamPaths(): Record<string, unknown> {
   };
 }
 
+/**
+ * The device ingest route (docs/streams.md): a signed batch of readings. Devices authenticate with
+ * their own credential (`plzd_…`), not an API token; each reading is checked on its own, so the
+ * body schema describes the shape and the answer lists the readings refused.
+ */
+function ingestPaths(): Record<string, unknown> {
+  const header = (name: string, description: string, schema: JsonSchema) => ({ name, in: 'header', required: true, description, schema });
+  const reading = {
+    type: 'object',
+    required: ['time', 'values'],
+    properties: {
+      time: { description: 'ISO-8601 with a zone, or epoch milliseconds', oneOf: [{ type: 'string', format: 'date-time' }, { type: 'integer' }] },
+      values: { type: 'object', description: 'Measure name → a finite number within its valid range, or null for a missing value', additionalProperties: { type: ['number', 'null'] } },
+    },
+  };
+  const answer = {
+    type: 'object',
+    required: ['stream', 'device', 'seq', 'duplicate', 'accepted', 'rejected'],
+    properties: {
+      stream: { type: 'string' },
+      device: { type: 'string' },
+      seq: { type: 'integer' },
+      duplicate: { type: 'boolean', description: 'true when this (device, sequence) was stored before with the same body: a retry, nothing added' },
+      accepted: { type: 'integer', description: 'Readings stored' },
+      rejected: { type: 'array', items: { type: 'object', properties: { index: { type: 'integer' }, errors: { type: 'array', items: { type: 'string' } } } } },
+    },
+  };
+  return {
+    '/streams/{stream}/readings': {
+      post: {
+        operationId: 'sendReadings',
+        summary: 'A device sends a signed batch of readings; the answer comes only after the batch is committed',
+        tags: ['devices'],
+        security: [{ device: [] }],
+        parameters: [
+          slugPath('stream', 'Stream slug'),
+          header('X-Plaza-Timestamp', 'Unix seconds, within ±300 s of the server clock', { type: 'integer' }),
+          header('X-Plaza-Sequence', 'A whole number unique per device; a retry reuses it', { type: 'string', pattern: '^[0-9]{1,16}$' }),
+          header('X-Plaza-Signature', 'Hex HMAC-SHA-256 with the device key of "<timestamp>.<sequence>." followed by the body bytes as sent (gzip included)', { type: 'string' }),
+        ],
+        requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['readings'], properties: { readings: { type: 'array', minItems: 1, items: reading } } } } } },
+        responses: {
+          '200': { description: 'Stored (or a retry of a stored batch)', content: { 'application/json': { schema: answer } } },
+          '400': ok('Not JSON, the wrong shape, or a bad sequence header.', 'Error'),
+          '401': ok('A missing, invalid or revoked credential, a device of another stream, a bad signature, or a timestamp outside the window.', 'Error'),
+          '409': ok('The sequence number was used before for a different batch.', 'Error'),
+          '413': ok('Too many readings (STREAM_MAX_BATCH) or too large a body.', 'Error'),
+          '415': ok('Not application/json, or an encoding other than gzip.', 'Error'),
+          '422': ok('No reading in the batch is valid; nothing was stored (the errors are in error.details.rejected).', 'Error'),
+          '503': ok('The database could not commit: retry with the same sequence number.', 'Error'),
+        },
+      },
+    },
+  };
+}
+
 /** Builds the OpenAPI document for a deployment. */
 export function openApiDocument(baseUrl: string, title: string): JsonSchema {
   const page = queryParams(pageQuerySchema);
@@ -246,9 +302,13 @@ export function openApiDocument(baseUrl: string, title: string): JsonSchema {
       },
       ...managePaths(),
       ...streamPaths(),
+      ...ingestPaths(),
     },
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API token (plz_…) with the manage scope, from your account page' } },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'An API token (plz_…) with the manage scope, from your account page' },
+        device: { type: 'http', scheme: 'bearer', description: 'A device credential (plzd_<device>.<key>), shown once when a steward registers the device' },
+      },
       schemas: {
         Dataset: schemaOf(apiDataset, 'output'),
         Release: schemaOf(apiRelease, 'output'),

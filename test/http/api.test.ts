@@ -27,7 +27,7 @@ describe('API v1', () => {
     const res = await request(t.app).get('/api/v1/openapi.json');
     assert.equal(res.status, 200);
     assert.equal(res.body.openapi, '3.1.0');
-    const publicPaths = Object.keys(res.body.paths).filter((p) => !p.startsWith('/manage/')).sort();
+    const publicPaths = Object.keys(res.body.paths).filter((p) => !p.startsWith('/manage/') && !p.startsWith('/streams/')).sort();
     assert.deepEqual(publicPaths, [
       '/datasets',
       '/datasets/{slug}',
@@ -41,6 +41,10 @@ describe('API v1', () => {
     for (const p of ['/manage/datasets/{slug}/policy', '/manage/datasets/{slug}/preview', '/manage/datasets/{slug}/release/approve', '/manage/datasets/{slug}/releases/{version}/withdraw', '/manage/reviews']) {
       assert.ok(res.body.paths[p], `${p} is documented`);
     }
+    const ingest = res.body.paths['/streams/{stream}/readings'].post;
+    assert.deepEqual(ingest.parameters.filter((p: { in: string }) => p.in === 'header').map((p: { name: string }) => p.name), ['X-Plaza-Timestamp', 'X-Plaza-Sequence', 'X-Plaza-Signature']);
+    assert.deepEqual(ingest.security, [{ device: [] }]);
+    assert.ok(res.body.components.securitySchemes.device, 'devices authenticate with their own credential');
     const reject = res.body.paths['/manage/datasets/{slug}/release/reject'].post.requestBody.content['application/json'].schema;
     assert.equal(reject.properties.reason.minLength, 10, 'request bodies come from the zod schemas the routes validate with');
     const params = (res.body.paths['/datasets'].get.parameters as Array<{ name: string; schema: { maximum?: number } }>);
