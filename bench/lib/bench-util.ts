@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import autocannon from 'autocannon';
 import { fromRoot } from '../../src/paths';
 
@@ -33,11 +33,29 @@ export async function load(name: string, url: string, options: { connections: nu
  */
 export const serverNodeFlags = ['--max-old-space-size=512', '--max-semi-space-size=2'];
 
-/** Starts a bench server script (via tsx) and resolves when it prints its port. */
+let compiled = false;
+
+/**
+ * The node arguments that run a bench server script as `npm start` runs the portal: compiled
+ * JavaScript (tsc, once per bench run, into dist/bench-build), not through tsx, whose loader
+ * holds about 24 MB of transpiled sources and would count in the server's RSS. BENCH_TSX=1 runs
+ * the TypeScript through tsx instead (no compile step, for quick iterations).
+ */
+function serverEntry(script: string): string[] {
+  if (process.env.BENCH_TSX === '1') return ['--import', 'tsx', fromRoot(script)];
+  if (!compiled) {
+    console.error('(compiling the bench server with tsc -p tsconfig.bench.json …)');
+    execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', fromRoot('tsconfig.bench.json')], { stdio: 'inherit', cwd: fromRoot() });
+    compiled = true;
+  }
+  return [fromRoot('dist/bench-build', script.replace(/\.ts$/, '.js'))];
+}
+
+/** Starts a bench server script (compiled, see serverEntry) and resolves when it prints its port. */
 export async function startBenchServer(script: string, env: NodeJS.ProcessEnv): Promise<{ port: number; child: ChildProcess; stop(): Promise<void> }> {
   // BENCH_SERVER_FLAGS adds node flags to the server (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it).
   const extra = (process.env.BENCH_SERVER_FLAGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...serverNodeFlags, ...extra, '--import', 'tsx', fromRoot(script)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...serverNodeFlags, ...extra, ...serverEntry(script)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (c) => {
