@@ -5,7 +5,7 @@ import type { Logger } from '../logger';
 import { storeBatches, streamWatermarks, type BatchToStore, type StoreOutcome } from './reading.repository';
 import { checkBatch, type ReadingError } from './reading-validation';
 import { acceptsReadingAt } from './rollup';
-import { bodyDigest, deriveDeviceKey, parseCredential, signatureMatches, withinWindow } from './signature';
+import { bodyDigest, deriveDeviceKey, keyHash, parseCredential, signatureMatches, withinWindow } from './signature';
 import { getDeviceByKey, getStreamById, type DeviceRecord, type StreamRecord } from './stream.repository';
 
 /**
@@ -27,6 +27,8 @@ export interface DeviceAuth {
   device: DeviceRecord;
   stream: StreamRecord;
   key: Buffer;
+  /** The key derived now does not hash to the one stored at registration: PLAZA_SECRET has changed since. */
+  otherSecret: boolean;
 }
 
 /** What a batch's sender is told. */
@@ -81,8 +83,13 @@ export class StreamIngest {
     let auth: DeviceAuth | null = null;
     if (device) {
       const stream = await getStreamById(this.db, device.streamId);
-      // The key is re-derived from the deployment secret; a changed secret invalidates every credential.
-      if (stream) auth = { device, stream, key: deriveDeviceKey(this.secret, device.keySalt) };
+      // The key is re-derived from the deployment secret; a changed secret invalidates every
+      // credential, which the hash stored at registration tells apart from a wrong key.
+      if (stream) {
+        const key = deriveDeviceKey(this.secret, device.keySalt);
+        auth = { device, stream, key, otherSecret: keyHash(key) !== device.keyHash };
+        if (auth.otherSecret) this.logger?.warn({ device: device.key, stream: stream.slug }, 'device registered under another PLAZA_SECRET: its credential can no longer be checked; register the device again');
+      }
     }
     this.devices.set(deviceKey, { auth, expires: now + cacheMs });
     if (this.devices.size > 100_000) this.devices.delete(this.devices.keys().next().value as string);
@@ -92,6 +99,7 @@ export class StreamIngest {
   private usable(auth: DeviceAuth | null, streamSlug: string): DeviceAuth {
     if (!auth || auth.stream.slug !== streamSlug) throw new UnauthorizedError(`The device credential is not valid for stream "${streamSlug}"`);
     if (auth.device.revokedAt) throw new UnauthorizedError(`Device "${auth.device.key}" was revoked on ${auth.device.revokedAt.slice(0, 10)}`);
+    if (auth.otherSecret) throw new UnauthorizedError(`Device "${auth.device.key}" was registered before the portal's secret changed, so its credential can no longer be checked: a steward must register the device again`);
     return auth;
   }
 

@@ -105,6 +105,15 @@ describe('HTTP ingest', () => {
     assert.match(res.body.error.message, /revoked/);
   });
 
+  test('a device registered under another deployment secret is refused with a message saying so', async () => {
+    const d = await makeDevice(t.db, 'an-older-secret-0123456789-0123456789', 'air', 'aq-old-secret');
+    const res = await sendBatch(t.app, { stream: 'air', credential: d.credential, key: d.key, seq: 1, body: readings(1, now()) }).expect(401);
+    assert.match(res.body.error.message, /registered before the portal's secret changed/);
+    // A device of the current secret with a wrong key is still just "not valid".
+    const wrong = await sendBatch(t.app, { stream: 'air', credential: dev.credential.replace(/\.[^.]+$/, `.${d.key.toString('base64url')}`), key: d.key, seq: 50, body: readings(1, now()) }).expect(401);
+    assert.match(wrong.body.error.message, /not valid for stream "air"/);
+  });
+
   test('malformed payloads: not JSON, wrong shape, wrong content type, bad sequence', async () => {
     assert.match((await send({ seq: 40, body: '{"readings": [' }).expect(400)).body.error.message, /not valid JSON/);
     assert.match((await send({ seq: 41, body: { values: [] } }).expect(400)).body.error.message, /"readings"/);
