@@ -20,7 +20,7 @@ export { auditIntervals, integerRange, type CellInterval } from './interval-audi
 export { sampleDiscreteLaplace, sampleDiscreteGaussian, bernoulliExpNeg, dpCount, dpSum, toRational, type Rational } from './dp.mechanism';
 export { spendBudget, remainingEpsilon, policyEpsilons, type PrivacyBudget } from './dp.budget';
 export { pseudonym, type PseudonymScope } from './pseudonymise.transform';
-export { microdataRisk, nonUniformEntropy, type MicrodataRisk, type InformationLoss } from './risk.report';
+export { distinctPerClass, groupRows, microdataRisk, nonUniformEntropy, type MicrodataRisk, type InformationLoss } from './risk.report';
 export { policySchema, parsePolicy, type Policy, type PolicyInput, type PolicyStep } from './policy.schema';
 export { explainPolicy, describeLevel, type PolicyOutcome } from './statement';
 export { runPolicy, type RunOptions, type PolicyResult, type RiskReport } from './policy.runner';

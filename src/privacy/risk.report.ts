@@ -1,3 +1,4 @@
+import { groupTuples, KeyIndex } from './key-index';
 import { cellKey, type Cell } from './table.model';
 
 /** Re-identification risk of a microdata table over its quasi-identifiers (prosecutor model). */
@@ -39,18 +40,47 @@ function bucket(size: number): string {
   return '100+';
 }
 
+/** Dense ids (first-seen order) of column `j`'s values, two values being equal when `keyOf` maps them to the same key. */
+export function columnIds(rows: readonly (readonly Cell[])[], j: number, keyOf: (v: Cell) => unknown = cellKey): { ids: Int32Array; count: number } {
+  const map = new Map<unknown, number>();
+  const ids = new Int32Array(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const k = keyOf(rows[i][j]);
+    let id = map.get(k);
+    if (id === undefined) { id = map.size; map.set(k, id); }
+    ids[i] = id;
+  }
+  return { ids, count: map.size };
+}
+
+/**
+ * Groups rows by their values in `columns` (equal as `keyOf` says): class id per row, in
+ * first-seen order, and the number of classes. Values are interned per column and the tuples of
+ * ids grouped by one hash pass, so no per-row key string is built.
+ */
+export function groupRows(rows: readonly (readonly Cell[])[], columns: readonly number[], keyOf: (v: Cell) => unknown = cellKey): { classOf: Int32Array; count: number } {
+  const ids = columns.map((j) => columnIds(rows, j, keyOf));
+  const classOf = new Int32Array(rows.length);
+  const count = groupTuples(ids.map((c) => c.ids), ids.map((c) => c.count), rows.length, classOf, new KeyIndex(rows.length));
+  return { classOf, count };
+}
+
+/** Distinct values of column `j` per class (classOf from `groupRows`), equal as `keyOf` says. */
+export function distinctPerClass(rows: readonly (readonly Cell[])[], classOf: Int32Array, classes: number, j: number, keyOf: (v: Cell) => unknown = cellKey): Int32Array {
+  const values = columnIds(rows, j, keyOf);
+  const pairOf = new Int32Array(rows.length);
+  groupTuples([classOf, values.ids], [classes, values.count], rows.length, pairOf, new KeyIndex(rows.length));
+  const distinct = new Int32Array(classes);
+  let pairs = 0;
+  for (let i = 0; i < rows.length; i++) if (pairOf[i] === pairs) { pairs++; distinct[classOf[i]]++; }
+  return distinct;
+}
+
 /** Groups rows by their QI values, returning class id per row and sizes. */
 export function equivalenceClasses(rows: readonly (readonly Cell[])[], qi: readonly number[]): { classOf: Int32Array; sizes: number[] } {
-  const ids = new Map<string, number>();
-  const sizes: number[] = [];
-  const classOf = new Int32Array(rows.length);
-  rows.forEach((r, i) => {
-    const key = qi.map((j) => cellKey(r[j])).join('\u0000');
-    let id = ids.get(key);
-    if (id === undefined) { id = sizes.length; ids.set(key, id); sizes.push(0); }
-    sizes[id]++;
-    classOf[i] = id;
-  });
+  const { classOf, count } = groupRows(rows, qi);
+  const sizes = new Array<number>(count).fill(0);
+  for (let i = 0; i < rows.length; i++) sizes[classOf[i]]++;
   return { classOf, sizes };
 }
 
@@ -72,11 +102,10 @@ export function microdataRisk(rows: readonly (readonly Cell[])[], qi: readonly n
     hist.set(b, h);
   }
   const lDiversity = sensitive.map(({ index, name }) => {
-    const seen = sizes.map(() => new Set<string>());
-    rows.forEach((r, i) => seen[classOf[i]].add(cellKey(r[index])));
+    const distinct = distinctPerClass(rows, classOf, sizes.length, index);
     const byL: Record<string, number> = {};
     let min = sizes.length === 0 ? 0 : Infinity;
-    for (const s of seen) { byL[String(s.size)] = (byL[String(s.size)] ?? 0) + 1; min = Math.min(min, s.size); }
+    for (const l of distinct) { byL[String(l)] = (byL[String(l)] ?? 0) + 1; min = Math.min(min, l); }
     return { column: name, minimumL: min, classesByL: byL };
   });
   return {

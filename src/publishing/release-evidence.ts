@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ColumnRole, ColumnSchema, SensitivityLevel } from '../catalogue/table-schema';
-import { toRational, type Cell, type ColumnMeta, type Policy, type PolicyResult } from '../privacy';
+import { distinctPerClass, groupRows, toRational, type Cell, type ColumnMeta, type Policy, type PolicyResult } from '../privacy';
 import type { GateEvidence, OutputKind } from './gate';
 
 /**
@@ -46,30 +46,27 @@ export function outputKindOf(policy: Policy, result: Pick<PolicyResult, 'report'
   return 'raw';
 }
 
-const key = (row: Cell[], idx: number[]): string => JSON.stringify(idx.map((i) => row[i]));
+/**
+ * Equality of quasi-identifier values for the gate's own count: as in JSON (a number and the same
+ * digits as text differ, an empty text is not a missing value; non-finite numbers are null).
+ */
+const typedKey = (v: Cell): unknown => (typeof v === 'number' && !Number.isFinite(v) ? null : v);
 
-/** Smallest class over the quasi-identifiers, and the fewest distinct values of a sensitive column in a class. */
+/**
+ * Smallest class over the quasi-identifiers, and the fewest distinct values of a sensitive column
+ * in a class: counted again from the output rows, independently of the engine's own report.
+ */
 export function measureClasses(columns: ColumnMeta[], rows: Cell[][]): { minClassSize: number; minDistinctL: number | null } {
   const qi = columns.map((c, i) => (c.role === 'quasi_identifier' ? i : -1)).filter((i) => i >= 0);
   const sensitive = columns.map((c, i) => (c.role === 'sensitive' ? i : -1)).filter((i) => i >= 0);
   if (rows.length === 0) return { minClassSize: Number.MAX_SAFE_INTEGER, minDistinctL: sensitive.length ? Number.MAX_SAFE_INTEGER : null };
-  const classes = new Map<string, { size: number; values: Set<string>[] }>();
-  for (const row of rows) {
-    const k = key(row, qi);
-    let c = classes.get(k);
-    if (!c) {
-      c = { size: 0, values: sensitive.map(() => new Set<string>()) };
-      classes.set(k, c);
-    }
-    c.size++;
-    sensitive.forEach((s, j) => c.values[j].add(String(row[s])));
-  }
+  const { classOf, count } = groupRows(rows, qi, typedKey);
+  const sizes = new Int32Array(count);
+  for (let i = 0; i < rows.length; i++) sizes[classOf[i]]++;
   let minClassSize = Number.MAX_SAFE_INTEGER;
+  for (const s of sizes) minClassSize = Math.min(minClassSize, s);
   let minDistinctL = Number.MAX_SAFE_INTEGER;
-  for (const c of classes.values()) {
-    minClassSize = Math.min(minClassSize, c.size);
-    for (const v of c.values) minDistinctL = Math.min(minDistinctL, v.size);
-  }
+  for (const s of sensitive) for (const l of distinctPerClass(rows, classOf, count, s, String)) minDistinctL = Math.min(minDistinctL, l);
   return { minClassSize, minDistinctL: sensitive.length ? minDistinctL : null };
 }
 
