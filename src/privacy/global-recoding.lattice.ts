@@ -1,5 +1,5 @@
 import type { Hierarchy } from './hierarchy.model';
-import { KeyIndex, KeyIndex32, groupTuples } from './key-index';
+import { gather, groupTuples, iota, KeyIndex, KeyIndex32 } from './key-index';
 import { classCheck, rankValues, type ClassCheck, type SensitiveCriterion } from './privacy.criteria';
 import { HierarchyError, HierarchyValueMissingError, InfeasibleRequestError } from './privacy.errors';
 
@@ -106,8 +106,8 @@ export function encodeLattice(qiValues: string[][], hierarchies: Hierarchy[], se
   const first = new Int32Array(units).fill(-1);
   const unitCount = new Int32Array(units);
   for (let i = 0; i < n; i++) { const u = rowUnit[i]; if (first[u] < 0) first[u] = i; unitCount[u]++; }
-  const unitIds = levelMaps.map((maps, j) => maps.map((m) => Int32Array.from(first, (row) => m[rowIds[j][row]])));
-  const unitSens = sensitive.map((s) => Int32Array.from(first, (row) => s.ids[row]));
+  const unitIds = levelMaps.map((maps, j) => { const v0 = gather(first, rowIds[j]); return maps.map((m) => gather(v0, m)); });
+  const unitSens = sensitive.map((s) => gather(first, s.ids));
   const sensTuple = new Int32Array(units);
   const sensTuples = groupTuples(unitSens, sensitive.map((s) => s.values.length), units, sensTuple, index);
   return {
@@ -189,7 +189,7 @@ export function baseUnits(data: LatticeData): NodeUnits {
       for (let u = 0; u < data.units; u++) key[u] += ids[u] * scale[j];
     }
   }
-  return { levels, rep: Int32Array.from({ length: data.units }, (_, i) => i), cnt: data.unitCount, size: data.units, key };
+  return { levels, rep: iota(data.units), cnt: data.unitCount, size: data.units, key };
 }
 
 /**
@@ -310,7 +310,7 @@ export class NodeEvaluator {
     if (this.layout.narrow && from.key instanceof Int32Array) return this.classify32(from.key, from, node);
     if (!this.layout.exact || !(from.key instanceof Float64Array)) {
       const d = this.data;
-      const cols = node.map((l, j) => { const ids = d.unitIds[j][l]; return Int32Array.from(rep.subarray(0, size), (r) => ids[r]); });
+      const cols = node.map((l, j) => gather(rep, d.unitIds[j][l], size));
       const classes = groupTuples(cols, node.map((l, j) => d.domainSizes[j][l]), size, classOf, this.index);
       classSize.fill(0, 0, classes);
       for (let u = 0; u < size; u++) { const c = classOf[u]; if (classSize[c] === 0) classRep[c] = rep[u]; classSize[c] += cnt[u]; }

@@ -170,6 +170,20 @@ export class KeyIndex32 {
   }
 }
 
+/** `values[at[i]]` for every i: a plain loop (Int32Array.from with a mapping function is many times slower). */
+export function gather(at: ArrayLike<number>, values: ArrayLike<number>, count = at.length): Int32Array {
+  const out = new Int32Array(count);
+  for (let i = 0; i < count; i++) out[i] = values[at[i]];
+  return out;
+}
+
+/** 0, 1, …, n − 1. */
+export function iota(n: number): Int32Array {
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) out[i] = i;
+  return out;
+}
+
 const MAX_EXACT = 2 ** 53;
 
 /**

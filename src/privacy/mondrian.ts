@@ -1,4 +1,5 @@
 import { classCheck, type ClassCheck, type SensitiveCriterion, type SensitiveDomain } from './privacy.criteria';
+import { iota } from './key-index';
 import { InfeasibleRequestError, PolicyError } from './privacy.errors';
 
 /** Quasi-identifiers as numeric columns (categorical ones as ordinal codes), one typed array each. */
@@ -89,7 +90,7 @@ export function mondrian(input: MondrianInput, options: MondrianOptions): Mondri
     }
     return true;
   };
-  const idx = Int32Array.from({ length: n }, (_, i) => i);
+  const idx = iota(n);
   const range = columns.map((col) => { let lo = Infinity; let hi = -Infinity; for (let i = 0; i < n; i++) { const v = col[i]; if (v < lo) lo = v; if (v > hi) hi = v; } return hi > lo ? hi - lo : 1; });
   if (n > 0 && !diverse(idx, 0, n)) throw new InfeasibleRequestError('The whole table does not meet the sensitive-attribute criteria');
   const partitionOf = new Int32Array(n);

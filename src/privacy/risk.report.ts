@@ -42,6 +42,7 @@ function bucket(size: number): string {
 
 /** Dense ids (first-seen order) of column `j`'s values, two values being equal when `keyOf` maps them to the same key. */
 export function columnIds(rows: readonly (readonly Cell[])[], j: number, keyOf: (v: Cell) => unknown = cellKey): { ids: Int32Array; count: number } {
+  if (keyOf === cellKey) return textIds(rows, j);
   const map = new Map<unknown, number>();
   const ids = new Int32Array(rows.length);
   for (let i = 0; i < rows.length; i++) {
@@ -51,6 +52,28 @@ export function columnIds(rows: readonly (readonly Cell[])[], j: number, keyOf: 
     ids[i] = id;
   }
   return { ids, count: map.size };
+}
+
+/** `columnIds` under `cellKey` without turning every number into text: each distinct number is converted once. */
+function textIds(rows: readonly (readonly Cell[])[], j: number): { ids: Int32Array; count: number } {
+  const text = new Map<string, number>();
+  const numbers = new Map<number, number>();
+  const ids = new Int32Array(rows.length);
+  const idOf = (k: string): number => {
+    let id = text.get(k);
+    if (id === undefined) { id = text.size; text.set(k, id); }
+    return id;
+  };
+  for (let i = 0; i < rows.length; i++) {
+    const v = rows[i][j];
+    if (typeof v === 'number') {
+      // Numbers equal as Map keys (SameValueZero) have the same text, so this is cellKey's equality.
+      let id = numbers.get(v);
+      if (id === undefined) { id = idOf(String(v)); numbers.set(v, id); }
+      ids[i] = id;
+    } else ids[i] = idOf(cellKey(v));
+  }
+  return { ids, count: text.size };
 }
 
 /**
