@@ -315,7 +315,13 @@ export function runPolicy(policyInput: unknown, input: DataTableInput, options: 
       case 'drop': {
         const idx = step.columns.map((c) => columnIndex(t, c));
         const keep = t.columns.map((_, i) => !idx.includes(i));
-        s.table = { columns: t.columns.filter((_, i) => keep[i]), rows: t.rows.map((r) => r.filter((_, i) => keep[i])) };
+        // In place: the table's rows are this run's own (copied from the input, or handed over).
+        for (const r of t.rows) {
+          let w = 0;
+          for (let i = 0; i < r.length; i++) if (keep[i]) r[w++] = r[i];
+          r.length = w;
+        }
+        s.table = { columns: t.columns.filter((_, i) => keep[i]), rows: t.rows };
         return;
       }
       case 'pseudonymise': {
