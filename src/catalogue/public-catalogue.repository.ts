@@ -55,7 +55,7 @@ function releaseFromRow(r: Record<string, unknown>): PublicRelease {
 interface SearchCaches {
   results: SearchCache;
   facets: SearchCache;
-  everything?: { generation: number; facets: Promise<SearchFacets> };
+  everything?: { generation: number; at: number; facets: Promise<SearchFacets> };
   pending: Map<string, Promise<unknown>>;
 }
 
@@ -92,9 +92,10 @@ const noFilters = (query: SearchQuery) => Object.values(query.filters).every((v)
 /** Facet counts of a query at a generation, from the cache when possible. */
 async function cachedFacets(db: DbOrTrx, caches: SearchCaches, generation: number, query: SearchQuery): Promise<SearchFacets> {
   if (query.q.trim() === '' && noFilters(query)) {
-    if (caches.everything?.generation !== generation) {
+    const now = Date.now();
+    if (caches.everything?.generation !== generation || now - caches.everything.at > facetTtlMs) {
       const facets = searchCatalogueFacets(db, query);
-      caches.everything = { generation, facets };
+      caches.everything = { generation, at: now, facets };
       facets.catch(() => {
         if (caches.everything?.facets === facets) caches.everything = undefined;
       });

@@ -12,7 +12,7 @@ export class SearchCache {
   constructor(
     readonly maxEntries: number,
     readonly ttlMs = 60_000,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = () => Date.now(),
   ) {}
 
   /** The cache key of a query at a catalogue generation. */

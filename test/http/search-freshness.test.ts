@@ -109,6 +109,21 @@ describe('search caches after a publish or a withdrawal', () => {
     assert.equal(await derive(next), 2);
   });
 
+  test('facet counts of the whole catalogue expire like every other facet entry (a publisher renamed without a publish)', async (ctx) => {
+    ctx.mock.timers.enable({ apis: ['Date'], now: Date.now() });
+    const everything = query('');
+    const label = async () => (await searchPublicDatasets(t.db, everything)).facets.publisher.map((p) => p.label);
+    const [first] = await t.db('publishers').whereIn('id', t.db('pub_datasets').select('publisher_id')).orderBy('id').limit(1);
+    const before = await label();
+    assert.ok(before.includes(first.name));
+    await t.db('publishers').where({ id: first.id }).update({ name: `${first.name} (renamed)` });
+    ctx.mock.timers.tick(5 * 60_000);
+    assert.deepEqual(await label(), before, 'within the TTL the cached counts are served');
+    ctx.mock.timers.tick(6 * 60_000);
+    assert.ok((await label()).includes(`${first.name} (renamed)`), 'after the TTL they are counted again');
+    await t.db('publishers').where({ id: first.id }).update({ name: first.name });
+  });
+
   test('what a transaction sees before it commits never reaches the shared caches', async () => {
     const publisher = (await t.db('publishers').orderBy('id').first('id')) as { id: number };
     const id = await insertDataset(t.db, datasetInput({ slug: 'osprey-platforms', title: 'Osprey platforms', publisherId: publisher.id }));
