@@ -60,16 +60,40 @@ export function executePolicy(start: Omit<WorkerStart, 'type'>, rows: Cell[][]):
   };
 }
 
+/** Distinct texts remembered per column; a column with more is mostly unique values (ids, free text). */
+const INTERN_LIMIT = 65_536;
+
+/**
+ * Makes equal texts of a column one string: each batch arrives as fresh copies, so a column of
+ * a few categories would otherwise hold a million copies of them (about a third of the rows' heap).
+ */
+function internRows(rows: Cell[][], seen: Map<string, string>[]): void {
+  for (const r of rows) {
+    for (let j = 0; j < r.length; j++) {
+      const v = r[j];
+      if (typeof v !== 'string') continue;
+      const m = (seen[j] ??= new Map());
+      const known = m.get(v);
+      if (known !== undefined) r[j] = known;
+      else if (m.size < INTERN_LIMIT) m.set(v, v);
+    }
+  }
+}
+
 const port = parentPort;
 if (port) {
   let start: WorkerStart | null = null;
   let rows: Cell[][] = [];
+  let seen: Map<string, string>[] = [];
   let out: Cell[][] = [];
   let at = 0;
   port.on('message', (m: WorkerIn) => {
     try {
       if (m.type === 'start') start = m;
-      else if (m.type === 'rows') for (const r of m.rows) rows.push(r);
+      else if (m.type === 'rows') {
+        internRows(m.rows, seen);
+        for (const r of m.rows) rows.push(r);
+      }
       else if (m.type === 'next') {
         if (at >= out.length) port.postMessage({ type: 'eof' });
         else {
@@ -79,6 +103,7 @@ if (port) {
       } else {
         if (!start) throw new Error('policy worker: no start message');
         port.postMessage({ type: 'progress', phase: 'running', done: rows.length, total: rows.length });
+        seen = [];
         const { rows: result, ...meta } = executePolicy(start, rows);
         rows = [];
         out = start.allRows ? result : [];
