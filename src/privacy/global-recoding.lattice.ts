@@ -236,9 +236,10 @@ export class NodeEvaluator {
     this.order = new Int32Array(u);
     this.start = new Int32Array(u + 1);
     this.failed = new Uint8Array(u);
-    this.classKey = new Float64Array(u);
-    this.keys = new Float64Array(u);
     this.layout = keyLayout(data);
+    // Key buffers of the layout in use only (int32 keys, or doubles).
+    this.classKey = new Float64Array(this.layout.narrow ? 0 : u);
+    this.keys = new Float64Array(this.layout.narrow ? 0 : u);
     this.classKey32 = new Int32Array(this.layout.narrow ? u : 0);
     this.keys32 = new Int32Array(this.layout.narrow ? u : 0);
     this.deltas = data.heights.map(() => []);
@@ -435,13 +436,12 @@ export class NodeEvaluator {
       const cntOut = new Int32Array(count);
       const sizes = hasSens ? this.unitCnt : size;
       for (let i = 0; i < count; i++) cntOut[i] = sizes[i];
+      // The class keys classify just wrote (int32 or doubles), per unit: a unit's key is its class's.
+      const classKeys = from.key instanceof Int32Array ? this.classKey32 : from.key !== null && this.layout.exact ? this.classKey : null;
       let key: Float64Array | Int32Array | null = null;
-      if (this.layout.narrow && from.key instanceof Int32Array) {
-        key = hasSens ? new Int32Array(count) : this.classKey32.slice(0, count);
-        if (hasSens) for (let i = 0; i < count; i++) key[i] = this.classKey32[this.unitClass[i]];
-      } else if (this.layout.exact && from.key !== null) {
-        key = hasSens ? new Float64Array(count) : this.classKey.slice(0, count);
-        if (hasSens) for (let i = 0; i < count; i++) key[i] = this.classKey[this.unitClass[i]];
+      if (classKeys !== null) {
+        key = classKeys.slice(0, count);
+        if (hasSens) for (let i = 0; i < count; i++) key[i] = classKeys[this.unitClass[i]];
       }
       units = { levels: node.slice(), rep, cnt: cntOut, size: count, key };
     }

@@ -121,7 +121,7 @@ export class KeyIndex32 {
     this.fresh();
   }
 
-  /** A base above every tag of every pooled table, or all tables cleared when tags would overflow. */
+  /** Forgets every key: a base above every tag of every pooled table, or all tables cleared when tags would overflow. */
   private fresh(): void {
     this.base += this.size + 1;
     if (this.base > 0x3fffffff) {
@@ -134,7 +134,8 @@ export class KeyIndex32 {
   /** Forgets every key and switches to the table sized for at most `expected` keys. */
   reset(expected = 0): void {
     const cap = KeyIndex32.capacity(expected);
-    if (cap !== this.mask + 1) { this.base += this.size; this.size = 0; this.use(cap); } else this.fresh();
+    if (cap !== this.mask + 1) this.use(cap);
+    else this.fresh();
   }
 
   private grow(): void {
@@ -143,8 +144,6 @@ export class KeyIndex32 {
     const keys = new Int32Array(n);
     const base = this.base;
     for (let p = 0; p < old.length; p += 2) if (old[p + 1] >= base) keys[old[p + 1] - base] = old[p];
-    this.base += n;
-    this.size = 0;
     this.use((this.mask + 1) * 2);
     for (let i = 0; i < n; i++) this.idOf(keys[i]);
   }

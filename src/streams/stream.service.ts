@@ -197,7 +197,7 @@ export async function updateRollupPolicy(
   if (releaseIntervalMs(rollup) !== releaseIntervalMs(stream.rollup)) {
     throw new ValidationError('rollup.intervals: the finest interval cannot change once a stream exists (its releases follow it); create a new stream instead');
   }
-  const changed = await db.transaction(async (trx) => {
+  const unchanged = await db.transaction(async (trx) => {
     await lockStream(trx, stream.id);
     // The version and the policy as they are now, under the lock: another steward may have saved meanwhile.
     const current = (await getStreamById(trx, stream.id))!;
@@ -206,7 +206,7 @@ export async function updateRollupPolicy(
         `The policy changed while you were editing it (you edited version ${options.policyVersion}; it is now version ${current.policyVersion}): check your change against the current policy and save again`,
       );
     }
-    if (sameRollup(rollup, current.rollup)) return false;
+    if (sameRollup(rollup, current.rollup)) return current;
     await updateStreamPolicy(trx, current.id, rollup, personOf(ctx.actor), new Date().toISOString());
     await appendAudit(trx, {
       actor: ctx.actor.id,
@@ -218,9 +218,10 @@ export async function updateRollupPolicy(
       datasetId: current.datasetId,
       details: { stream: slug, before: current.rollup, after: rollup, policyVersion: current.policyVersion + 1, approvalVoided: current.approvedBy !== null },
     });
-    return true;
+    return null;
   });
-  return { stream: (await getStreamBySlug(db, slug))!, changed };
+  // Unchanged: the stream as read under the lock; changed: as saved.
+  return unchanged ? { stream: unchanged, changed: false } : { stream: (await getStreamBySlug(db, slug))!, changed: true };
 }
 
 /** True when the stream's current policy carries a standing approval by a second steward. */
